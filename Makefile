@@ -1,0 +1,46 @@
+# newsdesk developer loop. `make help` lists the targets.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup chat index stats test lint fix bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first and pinned: this takes the CPU build (a bare `torch` pulls CUDA, several GB)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install newsdesk with its dev tools
+
+index: setup  ## build (incrementally) the index of data/articles
+	$(BIN)/newsdesk index build
+
+stats: setup  ## print index statistics
+	$(BIN)/newsdesk index stats
+
+chat: index  ## set up, build the index of the sample corpus, open the REPL
+	$(BIN)/newsdesk chat
+
+test: setup  ## set up and run the whole test suite (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup  ## ruff
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+fix: setup  ## ruff --fix and format
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+bench: setup  ## retrieval quality + build speed figures (needs ../shared/bench)
+	$(BIN)/python bench/retrieval_quality.py
+	$(BIN)/python bench/build_speed.py
+
+clean:  ## remove the venv and the local index
+	rm -rf $(VENV) var/

@@ -1,0 +1,1 @@
+"""Answers: extractive (default, no LLM) and LLM (OpenAI-compatible), citation check, refusal."""

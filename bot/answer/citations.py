@@ -1,0 +1,162 @@
+"""The citation check: every claim must carry a marker, and the cited passage must support it.
+
+Input text carries markers ``[k]`` meaning ``passages[k-1]``. A sentence is supported by a
+passage when (thresholds below):
+
+- at least 60% of its content terms occur in the passage (title included). Not 100%: a faithful
+  paraphrase changes words ("shells" for "rounds of artillery", "sent" for "shipped") and adds
+  connectives; below ~60% a sentence is mostly words the source never used.
+- 100% of its numbers and years occur in the passage (as values: "9 million" == "9,000,000").
+  A wrong number is the commonest and most harmful hallucination, and exact to check.
+- 100% of its names occur in the passage (title words like "President" excepted, they are
+  covered by the 60% rule). A name the source never mentions is a claim the source never made.
+
+What is removed: a marker to a passage that was not given; a marker whose passage does not
+support its sentence; a sentence left with no supported marker; a sentence with no marker.
+Remaining markers are renumbered 1..m in order of first appearance.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answer.models import Citation
+from bot.answer.text import (
+    TITLE_WORDS,
+    content_terms,
+    name_terms,
+    numbers,
+    split_sentences,
+    term_in,
+)
+from index.models import Passage
+
+logger = logging.getLogger(__name__)
+
+MIN_TERM_SUPPORT = 0.6
+
+# "[1]", "[1, 2]", "[1][2]" (the last is two groups).
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# Markers written after the full stop ("... rounds. [3]") move before it, so the sentence
+# splitter keeps them with the sentence they cite.
+_MARKERS_AFTER_STOP = re.compile(r"([.!?]+)([\"'”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+
+
+@dataclass(frozen=True)
+class CheckedText:
+    """The answer text after the check."""
+
+    text: str  # unsupported sentences removed, markers renumbered 1..m by first appearance
+    citations: list[Citation]  # Citation(n, passage) for each remaining marker
+    dropped: int  # claims removed (unsupported/uncited sentences, markers to passages not given)
+
+
+@dataclass(frozen=True)
+class Support:
+    """Why a passage does or does not support a sentence."""
+
+    supported: bool
+    term_share: float
+    missing_numbers: frozenset[float]
+    missing_names: frozenset[str]
+
+
+def _claim_text(sentence: str) -> str:
+    return _MARKER.sub("", sentence)
+
+
+def support(claim: str, passage: Passage) -> Support:
+    """Judge whether ``passage`` supports ``claim`` (markers already removed)."""
+    source = f"{passage.title}\n{passage.text}" if passage.title else passage.text
+    vocab = set(content_terms(source))
+    terms = list(dict.fromkeys(content_terms(claim)))
+    share = sum(1 for t in terms if term_in(t, vocab)) / len(terms) if terms else 0.0
+    missing_numbers = frozenset(numbers(claim) - numbers(source))
+    missing_names = frozenset(
+        t for t in name_terms(claim) if t not in TITLE_WORDS and not term_in(t, vocab)
+    )
+    ok = bool(terms) and share >= MIN_TERM_SUPPORT and not missing_numbers and not missing_names
+    return Support(ok, share, missing_numbers, missing_names)
+
+
+def _marker_numbers(group: str) -> list[int]:
+    return [int(x) for x in re.split(r"\s*[,;]\s*", group.strip()) if x]
+
+
+@dataclass
+class _Sentence:
+    text: str
+    kept: list[int]  # 1-based passage numbers whose markers survive, in order
+
+
+def _judge_sentence(sentence: str, passages: Sequence[Passage]) -> tuple[_Sentence | None, int]:
+    """Keep the supported markers of one sentence; return it (or None) and claims dropped."""
+    cited = [k for group in _MARKER.findall(sentence) for k in _marker_numbers(group)]
+    cited = list(dict.fromkeys(cited))
+    claim = _claim_text(sentence)
+    if not cited:
+        logger.debug("dropping uncited sentence: %r", claim)
+        return None, 1
+    invalid = [k for k in cited if not 1 <= k <= len(passages)]
+    kept: list[int] = []
+    for k in cited:
+        if k in invalid:
+            continue
+        verdict = support(claim, passages[k - 1])
+        if verdict.supported:
+            kept.append(k)
+        else:
+            logger.debug("[%d] does not support %r: %s", k, claim, verdict)
+    if not kept:
+        # The sentence goes: one dropped claim (however many bad markers it carried).
+        return None, 1
+    return _Sentence(sentence, kept), len(invalid)
+
+
+def _render(sentence: _Sentence, numbering: dict[int, int]) -> str:
+    """Rewrite the sentence's markers: surviving ones renumbered, the rest removed."""
+    placed: set[int] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        out = []
+        for k in _marker_numbers(match.group(1)):
+            if k in sentence.kept and k not in placed:
+                placed.add(k)
+                out.append(f"[{numbering[k]}]")
+        return "".join(out)
+
+    text = _MARKER.sub(replace, sentence.text)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)  # "claim [1] ." / removed marker leftovers
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def check_citations(text: str, passages: Sequence[Passage]) -> CheckedText:
+    """Verify every sentence of ``text`` against the passages its ``[k]`` markers cite."""
+    passages = list(passages)
+    normalised = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(3)}{m.group(1)}{m.group(2)}", text)
+    dropped = 0
+    lines: list[list[_Sentence]] = []
+    for line in normalised.splitlines():
+        kept_line: list[_Sentence] = []
+        for sentence in split_sentences(line):
+            judged, lost = _judge_sentence(sentence, passages)
+            dropped += lost
+            if judged is not None:
+                kept_line.append(judged)
+        if kept_line:
+            lines.append(kept_line)
+
+    numbering: dict[int, int] = {}
+    for line_sentences in lines:
+        for sentence in line_sentences:
+            for k in sentence.kept:
+                numbering.setdefault(k, len(numbering) + 1)
+
+    out_text = "\n".join(" ".join(_render(s, numbering) for s in line) for line in lines)
+    citations = [Citation(n, passages[k - 1]) for k, n in numbering.items()]
+    if dropped:
+        logger.info("citation check dropped %d claim(s)", dropped)
+    return CheckedText(out_text, citations, dropped)

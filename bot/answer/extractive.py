@@ -1,0 +1,186 @@
+"""The default answerer: pick the sentences that answer the question, cite them, verify.
+
+No model: every step is measurable string work. The most similar sentence often restates the
+question instead of answering it (ARCHITECTURE.md, "Hard parts"), so a sentence scores for
+covering the question's rare terms, for holding the kind of answer asked for (a new number for
+"how many", a date for "when", a new name for "who"/"where"), for being focused rather than long,
+and loses for adding nothing the question does not already say.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answer.citations import check_citations
+from bot.answer.models import Answer
+from bot.answer.relevance import (
+    MIN_ANSWER_TYPE,
+    SentenceEvidence,
+    assess_passages,
+)
+from bot.answer.text import AnswerKind, QuestionInfo, analyze_question, content_terms, term_in
+from index.models import Passage
+
+logger = logging.getLogger(__name__)
+
+REFUSAL_TEXT = "I couldn't find this in the archive."
+
+# Score weights. Coverage of the question is worth 1.0 at most; holding the expected answer
+# type is worth as much, because an on-topic sentence without the answer is the typical wrong
+# pick. Rank and focus only break near-ties.
+W_COVERAGE = 1.0
+W_WINDOW = 0.3
+W_ANSWER_TYPE = 1.0
+W_FOCUS = 0.3
+W_RANK = 0.15
+RESTATEMENT_PENALTY = 0.6
+# A further sentence joins the answer only if it scores at least this share of the best one.
+MIN_RELATIVE_SCORE = 0.75
+# Sentences sharing this share of content terms are the same news told twice.
+NEAR_DUPLICATE_JACCARD = 0.6
+MIN_WORDS, MAX_WORDS = 5, 80
+
+_TYPED = frozenset(
+    {AnswerKind.WHO, AnswerKind.WHEN, AnswerKind.WHERE, AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH}
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may answer the question, with where it came from and its score."""
+
+    sentence: str
+    passage_index: int  # 0-based position in the given (ranked) passages
+    score: float
+    terms: frozenset[str]
+
+
+def _focus(info: QuestionInfo, terms: list[str]) -> float:
+    """Share of the sentence's content words that are question words: long digressions lose."""
+    if not terms:
+        return 0.0
+    return sum(1 for t in terms if term_in(t, info.terms)) / len(terms)
+
+
+def score_sentence(info: QuestionInfo, evidence: SentenceEvidence, rank: int) -> float | None:
+    """Score one sentence, or None when it cannot be an answer at all."""
+    n_words = len(evidence.text.split())
+    if not evidence.supports or n_words < MIN_WORDS or n_words > MAX_WORDS:
+        return None
+    terms = content_terms(evidence.text)
+    fresh = {t for t in terms if not term_in(t, info.terms)}
+    score = W_COVERAGE * evidence.term_coverage + W_WINDOW * evidence.window_term_coverage
+    if info.kind in _TYPED:
+        score += W_ANSWER_TYPE * evidence.answer_type
+        if evidence.answer_type < MIN_ANSWER_TYPE:
+            score -= RESTATEMENT_PENALTY / 2
+    elif len(fresh) < 2:
+        # Nothing beyond the question's own words: a restatement, not an answer.
+        score -= RESTATEMENT_PENALTY
+    score += W_FOCUS * _focus(info, terms)
+    score += W_RANK / (1 + rank)
+    return score
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def _select(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    """Best first; further picks from other passages where possible, no near-duplicates."""
+    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    floor = best.score * MIN_RELATIVE_SCORE
+    for require_new_passage in (True, False):
+        for cand in ranked[1:]:
+            if len(chosen) >= limit or cand.score < floor:
+                break
+            if cand in chosen:
+                continue
+            if require_new_passage and any(c.passage_index == cand.passage_index for c in chosen):
+                continue
+            if any(_jaccard(cand.terms, c.terms) >= NEAR_DUPLICATE_JACCARD for c in chosen):
+                continue
+            chosen.append(cand)
+    return chosen
+
+
+_TRAILING_PUNCT = re.compile(r"([.!?])$")
+
+
+def _with_marker(sentence: str, k: int) -> str:
+    """Put ``[k]`` before the final full stop ("... 9 million rounds [3].")."""
+    sentence = sentence.strip()
+    if _TRAILING_PUNCT.search(sentence):
+        return f"{sentence[:-1]} [{k}]{sentence[-1]}"
+    return f"{sentence} [{k}]"
+
+
+class ExtractiveAnswerer:
+    """Answers with sentences quoted from the passages, each cited and verified."""
+
+    def __init__(self, *, max_sentences: int = 3) -> None:
+        if max_sentences < 1:
+            raise ValueError("max_sentences must be at least 1")
+        self.max_sentences = max_sentences
+
+    def candidates(self, info: QuestionInfo, passages: Sequence[Passage]) -> list[Candidate]:
+        """Every sentence of the relevant passages that can answer, scored."""
+        verdicts = assess_passages(info, passages)
+        out: list[Candidate] = []
+        for rank, verdict in enumerate(verdicts):
+            if not verdict.relevant:
+                continue
+            for evidence in verdict.evidence:
+                score = score_sentence(info, evidence, rank)
+                if score is not None:
+                    out.append(
+                        Candidate(
+                            evidence.text, rank, score, frozenset(content_terms(evidence.text))
+                        )
+                    )
+        return out
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """Answer ``question`` from ``passages`` (ranked, best first), or refuse."""
+        started = time.perf_counter()
+        info = analyze_question(question)
+        passages = list(passages)
+        chosen = _select(self.candidates(info, passages), self.max_sentences)
+        if not chosen:
+            logger.info("refusing: no passage holds evidence for %r", question)
+            return self._refusal(question, passages, started)
+        draft = " ".join(_with_marker(c.sentence, c.passage_index + 1) for c in chosen)
+        checked = check_citations(draft, passages)
+        if not checked.citations:
+            logger.warning("citation check removed every extracted sentence for %r", question)
+            return self._refusal(question, passages, started)
+        return Answer(
+            question=question,
+            text=checked.text,
+            citations=checked.citations,
+            passages=passages,
+            dropped_claims=checked.dropped,
+            timings_ms={"answer": (time.perf_counter() - started) * 1000},
+        )
+
+    @staticmethod
+    def _refusal(question: str, passages: list[Passage], started: float) -> Answer:
+        return Answer(
+            question=question,
+            text=REFUSAL_TEXT,
+            citations=[],
+            passages=passages,
+            refused=True,
+            timings_ms={"answer": (time.perf_counter() - started) * 1000},
+        )
+
+
+__all__ = ["REFUSAL_TEXT", "Candidate", "ExtractiveAnswerer", "score_sentence"]

@@ -1,0 +1,279 @@
+"""The evidence gate: does any passage hold what the question asks for?
+
+Similarity scores do not separate on-topic noise from evidence (ARCHITECTURE.md, "Hard parts"):
+last year's final and a preview written before the result score as high as the report of the
+result. So the gate checks what is measurable in the text itself:
+
+1. every year the question names occurs in the passage (or its title, or its publication year);
+2. the question's named entities occur in the passage (at most one in three may be missing, so
+   "Former President Donald Trump ... GOP debate" survives a passage that never says "GOP");
+3. at least half of the question's content terms occur in the passage;
+4. some sentence of the passage, read with the two sentences before it and the title, covers the
+   question's key content -- weighted by rarity among the given passages, so the entity that
+   distinguishes the question ("Iran" among passages that all say "Russia") must be there --
+   and, for who / when / where / how-many questions, that sentence holds a fitting answer:
+   a number the question does not already state, a date, a name the question does not contain.
+
+Passages that fail are not evidence; if none passes, the answerer refuses.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.answer.text import (
+    TITLE_WORDS,
+    AnswerKind,
+    QuestionInfo,
+    analyze_question,
+    content_terms,
+    has_date,
+    is_calendar_word,
+    names,
+    numbers,
+    split_sentences,
+    term_in,
+    terms_match,
+    years,
+)
+from index.models import Passage
+
+logger = logging.getLogger(__name__)
+
+# Passage level: share of the question's content terms that must occur in the passage. Only
+# 40%, because quiz questions paraphrase ("shells ... sent" for "shipped ... rounds of
+# artillery"); entities and years are checked separately and strictly.
+MIN_PASSAGE_TERM_COVERAGE = 0.4
+# Sentence window (sentence + two previous sentences + title): rarity-weighted share of the question's
+# terms (0.4, paraphrase again) and of its entity weight (0.5: the distinguishing entity must be
+# there, while "North Korea sent ... troops" may omit the ubiquitous "Russia").
+MIN_WINDOW_TERM_COVERAGE = 0.4
+MIN_WINDOW_ENTITY_COVERAGE = 0.5
+CONTEXT_SENTENCES = 2
+# Answer-type strength (0..1) a sentence needs to count as answering a typed question.
+MIN_ANSWER_TYPE = 0.5
+
+_TYPED_KINDS = frozenset(
+    {AnswerKind.WHO, AnswerKind.WHEN, AnswerKind.WHERE, AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH}
+)
+
+
+@dataclass(frozen=True)
+class SentenceEvidence:
+    """One sentence of a passage judged against a question."""
+
+    text: str
+    index: int  # position of the sentence in the passage
+    term_coverage: float  # rarity-weighted share of question terms in the sentence alone
+    window_term_coverage: float  # ... in sentence + two previous sentences + title
+    window_entity_coverage: float  # rarity-weighted share of question entities in the window
+    answer_type: float  # 0..1, see answer_type_score
+
+    @property
+    def supports(self) -> bool:
+        """The window covers the question's key content (answer type not considered)."""
+        return (
+            self.window_term_coverage >= MIN_WINDOW_TERM_COVERAGE
+            and self.window_entity_coverage >= MIN_WINDOW_ENTITY_COVERAGE
+        )
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """The gate's verdict on one passage, with the reason for a rejection."""
+
+    passage: Passage
+    relevant: bool
+    reason: str
+    term_coverage: float = 0.0
+    entity_coverage: float = 0.0
+    evidence: tuple[SentenceEvidence, ...] = ()
+
+
+def _vocabulary(text: str) -> set[str]:
+    return set(content_terms(text))
+
+
+def passage_text(passage: Passage) -> str:
+    """The passage with its title, so a title that names the subject counts as context."""
+    return f"{passage.title}\n{passage.text}" if passage.title else passage.text
+
+
+def term_weights(info: QuestionInfo, passages: Sequence[Passage]) -> dict[str, float]:
+    """IDF-like weight of each question term across the given passages.
+
+    A term every passage contains tells nothing about which passage answers; a term only one
+    passage contains is what the question is really about. Terms no passage contains get the
+    top weight: they are what is missing.
+    """
+    vocabularies = [_vocabulary(passage_text(p)) for p in passages]
+    n = max(len(vocabularies), 1)
+    weights: dict[str, float] = {}
+    for term in info.terms:
+        df = sum(1 for vocab in vocabularies if term_in(term, vocab))
+        weights[term] = math.log(1.0 + n / max(df, 1))
+    return weights
+
+
+def _weighted_coverage(
+    terms: Iterable[str], vocabulary: set[str], weights: Mapping[str, float]
+) -> float:
+    terms = list(dict.fromkeys(terms))
+    total = sum(weights.get(t, 1.0) for t in terms)
+    if total == 0:
+        return 1.0
+    found = sum(weights.get(t, 1.0) for t in terms if term_in(t, vocabulary))
+    return found / total
+
+
+def _entity_found(entity: tuple[str, ...], vocabulary: set[str]) -> bool:
+    """An entity is found when at least half its tokens are ("Sergei Shoigu" ~ "Shoigu")."""
+    hits = sum(1 for token in entity if term_in(token, vocabulary))
+    return hits * 2 >= len(entity)
+
+
+def _entity_coverage(
+    info: QuestionInfo, vocabulary: set[str], weights: Mapping[str, float]
+) -> float:
+    """Rarity-weighted share of the question's entities found in ``vocabulary``."""
+    if not info.entities:
+        return 1.0
+    total = found = 0.0
+    for entity in info.entities:
+        weight = max(weights.get(token, 1.0) for token in entity)
+        total += weight
+        if _entity_found(entity, vocabulary):
+            found += weight
+    return found / total if total else 1.0
+
+
+def new_name_tokens(info: QuestionInfo, sentence: str) -> list[tuple[int, bool]]:
+    """For each name run in ``sentence``: (count of tokens not in the question, is sentence-initial).
+
+    Title words ("Minister"), calendar words and the question's own terms are not new.
+    """
+    out: list[tuple[int, bool]] = []
+    for name in names(sentence):
+        fresh = [
+            t
+            for t in name.terms
+            if t not in TITLE_WORDS
+            and not is_calendar_word(t)
+            and not any(terms_match(t, q) for q in info.terms)
+        ]
+        if fresh:
+            out.append((len(fresh), name.sentence_initial and len(name.terms) == 1))
+    return out
+
+
+def answer_type_score(info: QuestionInfo, sentence: str) -> float:
+    """How well ``sentence`` holds the kind of answer the question expects (0..1).
+
+    how many / how much: a number the question does not already contain (years are dates, not
+    counts). when: a date expression. who: a new name, best a multi-word one (a person's full
+    name), weaker a single word, weakest a lone sentence-initial capital (could be any word).
+    where: a new name. Other kinds: 1.0 when the sentence adds at least two new content words.
+    """
+    kind = info.kind
+    if kind in (AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH):
+        sentence_years = {float(y) for y in years(sentence)}
+        fresh = numbers(sentence) - set(info.numbers) - sentence_years
+        return 1.0 if fresh else 0.0
+    if kind is AnswerKind.WHEN:
+        stripped = sentence
+        for year in info.years:
+            stripped = stripped.replace(str(year), "")
+        return 1.0 if has_date(stripped) else 0.0
+    if kind in (AnswerKind.WHO, AnswerKind.WHERE):
+        best = 0.0
+        for count, initial_only in new_name_tokens(info, sentence):
+            if initial_only:
+                best = max(best, 0.3)
+            elif count >= 2 or kind is AnswerKind.WHERE:
+                best = 1.0
+            else:
+                best = max(best, 0.7)
+        return best
+    fresh_terms = {t for t in content_terms(sentence) if not term_in(t, info.terms)}
+    return 1.0 if len(fresh_terms) >= 2 else 0.5
+
+
+def sentence_evidence(
+    info: QuestionInfo, passage: Passage, weights: Mapping[str, float]
+) -> list[SentenceEvidence]:
+    """Judge every sentence of ``passage`` against the question."""
+    title_vocab = _vocabulary(passage.title) if passage.title else set()
+    sentences = split_sentences(passage.text)
+    vocabs = [_vocabulary(s) for s in sentences]
+    out: list[SentenceEvidence] = []
+    for i, sentence in enumerate(sentences):
+        # The two sentences before carry what "it", "the flight", "the two ministers" refer to.
+        window = vocabs[i] | title_vocab
+        for j in range(max(0, i - CONTEXT_SENTENCES), i):
+            window |= vocabs[j]
+        out.append(
+            SentenceEvidence(
+                text=sentence,
+                index=i,
+                term_coverage=_weighted_coverage(info.terms, vocabs[i], weights),
+                window_term_coverage=_weighted_coverage(info.terms, window, weights),
+                window_entity_coverage=_entity_coverage(info, window, weights),
+                answer_type=answer_type_score(info, sentence),
+            )
+        )
+    return out
+
+
+def _years_present(info: QuestionInfo, passage: Passage) -> bool:
+    found = years(passage_text(passage))
+    if passage.published is not None:
+        found.add(passage.published.year)
+    return all(y in found for y in info.years)
+
+
+def assess(info: QuestionInfo, passage: Passage, weights: Mapping[str, float]) -> Relevance:
+    """Apply the four checks of the module docstring to one passage."""
+    if not _years_present(info, passage):
+        return Relevance(passage, False, "year not mentioned")
+    vocab = _vocabulary(passage_text(passage))
+    missing = [e for e in info.entities if not _entity_found(e, vocab)]
+    entity_cov = 1.0 - len(missing) / len(info.entities) if info.entities else 1.0
+    if len(missing) > len(info.entities) // 3:
+        return Relevance(passage, False, "entity missing: " + " ".join(missing[0]), 0.0, entity_cov)
+    term_cov = (
+        sum(1 for t in info.terms if term_in(t, vocab)) / len(info.terms) if info.terms else 0.0
+    )
+    if term_cov < MIN_PASSAGE_TERM_COVERAGE:
+        return Relevance(passage, False, "too few question terms", term_cov, entity_cov)
+    evidence = tuple(sentence_evidence(info, passage, weights))
+    supporting = [e for e in evidence if e.supports]
+    if not supporting:
+        return Relevance(passage, False, "no sentence covers the question", term_cov, entity_cov)
+    if info.kind in _TYPED_KINDS and not any(e.answer_type >= MIN_ANSWER_TYPE for e in supporting):
+        return Relevance(
+            passage, False, f"no sentence holds a {info.kind.value} answer", term_cov, entity_cov
+        )
+    return Relevance(passage, True, "ok", term_cov, entity_cov, evidence)
+
+
+def assess_passages(question: str | QuestionInfo, passages: Sequence[Passage]) -> list[Relevance]:
+    """The gate's verdict on each passage, in the given order."""
+    info = question if isinstance(question, QuestionInfo) else analyze_question(question)
+    if not info.terms and not info.entities:
+        return [Relevance(p, False, "question has no content words") for p in passages]
+    weights = term_weights(info, passages)
+    verdicts = [assess(info, p, weights) for p in passages]
+    for verdict in verdicts:
+        logger.debug("gate %s %s: %s", verdict.passage.chunk_id, verdict.relevant, verdict.reason)
+    return verdicts
+
+
+def relevant_passages(question: str | QuestionInfo, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that hold evidence for the question, in the given (ranked) order.
+
+    An empty list means: refuse ("I couldn't find this in the archive").
+    """
+    return [v.passage for v in assess_passages(question, passages) if v.relevant]

@@ -1,0 +1,70 @@
+"""The composition root: settings in, every client and service built once and handed down."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    # Imported lazily below: chromadb, LlamaIndex and torch cost seconds, `--help` should not.
+    from index.build import IndexBuilder
+    from index.chunk import Chunker
+    from index.embed import Embedder
+    from index.search import Searcher
+    from index.store import IndexStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Lazily built graph of the application's objects (nothing heavy until first used)."""
+
+    settings: Settings
+
+    @cached_property
+    def store(self) -> IndexStore:
+        from index.store import IndexStore
+
+        url = str(self.settings.chroma_url) if self.settings.chroma_url else None
+        return IndexStore(self.settings.index_dir, url)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        from index.embed import make_embedder
+
+        s = self.settings
+        return make_embedder(
+            s.embed_model,
+            batch_size=s.embed_batch_size,
+            base_url=str(s.llm_base_url) if s.llm_base_url else None,
+            api_key=s.llm_api_key.get_secret_value() if s.llm_api_key else None,
+            timeout_s=s.llm_timeout_s,
+        )
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        from index.chunk import Chunker
+
+        return Chunker(self.settings.chunk_tokens, self.settings.chunk_overlap)
+
+    @cached_property
+    def builder(self) -> IndexBuilder:
+        from index.build import IndexBuilder
+
+        return IndexBuilder(
+            self.store,
+            self.embedder,
+            self.chunker,
+            max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024),
+        )
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        from index.search import Searcher
+
+        return Searcher(self.store, self.embedder)

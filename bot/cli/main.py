@@ -1,0 +1,57 @@
+"""Entry point: configures logging once, then dispatches to the subcommand modules."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import typer
+
+from bot.cli import index_cmd
+from bot.cli.common import ExitCode, err_console
+
+app = typer.Typer(
+    name="newsdesk",
+    help="Ask questions about a news archive; every claim in the answer cites its passage.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(index_cmd.app, name="index")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More logging (-vv: debug)."
+    ),
+) -> None:
+    """newsdesk: cited answers from your news archive, offline by default.
+
+    Settings come from flags, then NEWSDESK_* environment variables, then .env, then
+    config/defaults.toml. Exit codes: 0 ok, 1 usage or configuration error, 2 partial success.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    # Third-party chatter (telemetry notices, HTTP logs) only when asked for.
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3", "bm25s"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    ctx.obj = {"overrides": {}}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; usage errors exit 1 (exit 2 is reserved for partial success)."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console().print("aborted")
+        sys.exit(int(ExitCode.USAGE))
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(int(ExitCode.USAGE))
+    sys.exit(code if isinstance(code, int) else int(ExitCode.OK))

@@ -1,0 +1,56 @@
+"""The question-answering service every front end calls: retrieve, then answer, with timings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from bot.answer.models import Answer
+from bot.answer.recency import recency_notice
+from index.models import Passage
+from index.search import Searcher
+from index.store import SearchFilters
+
+logger = logging.getLogger(__name__)
+
+
+class Answerer(Protocol):
+    """Turns a question and ranked passages into an Answer whose citations are verified."""
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer: ...
+
+
+class QAService:
+    """Glue between retrieval and an answerer; blocking (callers off the event loop use a thread)."""
+
+    def __init__(self, searcher: Searcher, answerer: Answerer, *, top_k: int = 10) -> None:
+        self.searcher = searcher
+        self.answerer = answerer
+        self.top_k = top_k
+
+    def search(
+        self, query: str, *, k: int | None = None, filters: SearchFilters | None = None
+    ) -> list[Passage]:
+        return self.searcher.search(query, k or self.top_k, filters)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        retrieval_query: str | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``retrieval_query`` (a follow-up rewritten with context) may differ."""
+        t0 = time.perf_counter()
+        passages = self.search(retrieval_query or question, k=k, filters=filters)
+        t1 = time.perf_counter()
+        answer = self.answerer.answer(question, passages)
+        t2 = time.perf_counter()
+        notice = recency_notice(question, passages)
+        notices = [*answer.notices, notice] if notice else list(answer.notices)
+        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
+        return replace(answer, notices=notices, timings_ms=timings)

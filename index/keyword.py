@@ -1,0 +1,136 @@
+"""The keyword (BM25) sidecar: local Chroma has no sparse index, so bm25s keeps one beside it.
+
+It is rebuilt from the collection's chunks after every build that changed something (seconds
+for tens of thousands of chunks), which keeps it exactly in step with Chroma.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from index.chunk import embedding_text
+from index.models import Passage
+
+logger = logging.getLogger(__name__)
+
+META_FILE = "chunks.json"
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized | list[list[str]]:
+    return bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    score: float
+
+
+class KeywordIndex:
+    """BM25 over ``title + chunk`` for every chunk, with per-chunk date/publisher for filtering."""
+
+    def __init__(
+        self,
+        retriever: bm25s.BM25 | None,
+        chunk_ids: list[str],
+        published_ord: list[int],
+        publisher_key: list[str],
+    ) -> None:
+        self._retriever = retriever
+        self.chunk_ids = chunk_ids
+        self._published = np.asarray(published_ord, dtype=np.int64)
+        self._publisher = np.asarray(publisher_key, dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    @classmethod
+    def build(cls, passages: Iterable[Passage]) -> KeywordIndex:
+        ids: list[str] = []
+        texts: list[str] = []
+        published: list[int] = []
+        publishers: list[str] = []
+        for p in passages:
+            ids.append(p.chunk_id)
+            texts.append(embedding_text(p.title, p.text))
+            published.append(p.published.toordinal() if p.published else -1)
+            publishers.append(" ".join((p.publisher or "").lower().split()))
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls(retriever, ids, published, publishers)
+
+    def save(self, directory: Path) -> None:
+        """Write aside, then swap, so a reader never sees half a sidecar."""
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._retriever is not None:
+            self._retriever.save(str(tmp), show_progress=False)
+        meta = {
+            "chunk_ids": self.chunk_ids,
+            "published_ord": self._published.tolist(),
+            "publisher_key": self._publisher.tolist(),
+        }
+        (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex:
+        meta_path = directory / META_FILE
+        if not meta_path.is_file():
+            return cls(None, [], [], [])
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        retriever = None
+        if meta["chunk_ids"]:
+            retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+        return cls(retriever, meta["chunk_ids"], meta["published_ord"], meta["publisher_key"])
+
+    def search(
+        self, query: str, k: int, *, since_ord: int | None = None, publisher_key: str | None = None
+    ) -> list[KeywordHit]:
+        if self._retriever is None or not self.chunk_ids:
+            return []
+        tokens = tokenize([query])
+        if not tokens or not tokens[0]:
+            return []
+        mask = np.ones(len(self.chunk_ids), dtype=np.float32)
+        if since_ord is not None:
+            mask *= self._published >= since_ord
+        if publisher_key is not None:
+            mask *= self._publisher == publisher_key
+        if not mask.any():
+            return []
+        k = min(k, int(mask.sum()))
+        docs, scores = self._retriever.retrieve(
+            tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [
+            KeywordHit(self.chunk_ids[int(d)], float(s))
+            for d, s in zip(docs[0], scores[0], strict=True)
+            if s > 0
+        ]

@@ -1,0 +1,110 @@
+"""Domain values that flow one way: files -> Article -> Chunk -> Passage.
+
+Each carries the source metadata (article id, title, url, date, publisher, path, offsets) all the
+way to the rendered citation, so nothing downstream has to look it up again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def content_hash(*parts: str) -> str:
+    """Stable hash of an article's content; a change in any part re-embeds the article."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article after loading and cleaning."""
+
+    id: str
+    title: str
+    text: str
+    path: str
+    url: str | None = None
+    published: date | None = None
+    publisher: str | None = None
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            object.__setattr__(
+                self,
+                "content_hash",
+                content_hash(
+                    self.title,
+                    self.text,
+                    self.url or "",
+                    self.published.isoformat() if self.published else "",
+                    self.publisher or "",
+                ),
+            )
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    """A file (or one record of it) that could not be loaded, and why, in one line."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What loading some paths produced: the articles, and every file that failed."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[SourceFailure] = field(default_factory=list)
+    # Files that were read (successfully or not): a removed article is one whose file is gone.
+    seen_paths: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-bounded piece of an article; ``start``/``end`` index into ``Article.text``."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with everything a citation needs."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    text: str
+    score: float
+    path: str = ""
+    url: str | None = None
+    published: date | None = None
+    publisher: str | None = None
+    start: int = 0
+    end: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "chunk_id": self.chunk_id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "published": self.published.isoformat() if self.published else None,
+            "url": self.url,
+            "path": self.path,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
