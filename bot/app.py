@@ -11,6 +11,7 @@ from config.settings import Settings
 
 if TYPE_CHECKING:
     # Imported lazily below: chromadb, LlamaIndex and torch cost seconds, `--help` should not.
+    from bot.service import Answerer, QAService
     from index.build import IndexBuilder
     from index.chunk import Chunker
     from index.embed import Embedder
@@ -25,6 +26,8 @@ class App:
     """Lazily built graph of the application's objects (nothing heavy until first used)."""
 
     settings: Settings
+    # Tests (and embedding front ends) may hand in a ready embedder; otherwise one is built.
+    embedder_override: Embedder | None = None
 
     @cached_property
     def store(self) -> IndexStore:
@@ -37,6 +40,8 @@ class App:
     def embedder(self) -> Embedder:
         from index.embed import make_embedder
 
+        if self.embedder_override is not None:
+            return self.embedder_override
         s = self.settings
         return make_embedder(
             s.embed_model,
@@ -68,3 +73,28 @@ class App:
         from index.search import Searcher
 
         return Searcher(self.store, self.embedder)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """Extractive by default; the LLM answerer (falling back to extractive) when configured."""
+        from bot.answer.extractive import ExtractiveAnswerer
+
+        extractive = ExtractiveAnswerer()
+        s = self.settings
+        if not (s.llm_base_url and s.llm_model):
+            return extractive
+        from bot.answer.llm import LLMAnswerer
+
+        return LLMAnswerer(
+            base_url=str(s.llm_base_url),
+            model=s.llm_model,
+            api_key=s.llm_api_key.get_secret_value() if s.llm_api_key else None,
+            timeout_s=s.llm_timeout_s,
+            fallback=extractive,
+        )
+
+    @cached_property
+    def qa(self) -> QAService:
+        from bot.service import QAService
+
+        return QAService(self.searcher, self.answerer, top_k=self.settings.top_k)

@@ -88,7 +88,7 @@ def key_text(passage: Passage, max_words: int = MAX_KEY_WORDS) -> str:
     sentences = split_sentences(passage.text)
     opening = sentences[0] if sentences else passage.text
     clipped = " ".join(opening.split()[:max_words])
-    return f"{passage.title}. {clipped}".strip(" .") if passage.title else clipped
+    return f"{passage.title.rstrip('. ')}. {clipped}" if passage.title else clipped
 
 
 def key_terms(text: str) -> list[str]:

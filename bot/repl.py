@@ -8,6 +8,7 @@ callback gets the conversation so it can search with ``conversation.retrieval_qu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -50,10 +51,8 @@ def _enable_history(path: Path) -> Callable[[], None] | None:
         import readline
     except ImportError:
         return None
-    try:
+    with contextlib.suppress(OSError):  # first run: no history file yet
         readline.read_history_file(path)
-    except OSError:
-        pass  # first run: no history yet
     readline.set_history_length(HISTORY_LENGTH)
 
     def save() -> None:

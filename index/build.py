@@ -144,6 +144,9 @@ class IndexBuilder:
         roots = [p.expanduser().resolve() for p in paths]
         lock = self.store.writer_lock()
         try:
+            live = self.store.current_name()
+            if live:
+                self.store.remove_stale(keep=live)  # half-built generations of killed rebuilds
             gen = self._target(rebuild)
             loaded = load_paths(roots, max_bytes=self.max_file_bytes)
             plan, dup_failures = plan_build(loaded, gen.manifest.articles, roots)

@@ -42,7 +42,7 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31}
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # "— Jane Doe" closing a live-blog entry: repeats legitimately, so never de-duplicated.
-_SIGN_OFF = re.compile(r"^[-–—]\s*[A-Z]")
+_SIGN_OFF = re.compile(r"^[-–—]+\s*[A-Z]")
 _BULLET = re.compile(r"^[\s•·▪●◦‣\-*–—|>]+")
 
 # Calls to action and widget labels; only ever applied to short lines.
@@ -50,15 +50,17 @@ _CTA_LINE = re.compile(
     r"""
       \bshare\s+(?:this|on|via|the|article|story|post|page)\b | ^share\b
     | \bcopy\s+(?:the\s+)?(?:current\s+)?(?:page\s+)?link\b | \blink\s+copied\b
-    | \bsubscribe\b | \bsign\s+up\b | \bnewsletters?\b | \blog\s*in\b | \bregister\s+now\b
-    | ^donate\b | \bdonate\s+(?:now|today|here)\b | \bmake\s+a\s+donation\b
+    | \bsubscribe\b | ^sign\s+up[.!]?$
+    | \bsign\s+up\b(?=.{0,60}\b(?:newsletters?|updates|alerts?|e-?mails?|inbox|today|now|here)\b)
+    | \bnewsletters?\b | \blog\s*in\b | \bregister\s+now\b
+    | ^donate\s*(?:now|today|here)?[.!]?$ | \bdonate\s+(?:now|today|here)\b | \bmake\s+a\s+donation\b
     | \bbecome\s+a\s+(?:patron|member|supporter|subscriber)\b
     | \bsupport\s+(?:us|our\s+(?:work|journalism|reporting))\b | \bpatreon\b
     | \b(?:download|get|install)\s+(?:the\s+|our\s+)?(?:\w+\s+)?app\b
     | \bapp[\s-]*store | \bplay[\s-]*store\b | \bgoogle\s+play\b | \bad[\s-]*block
     | \b(?:leave|post|add|write)\s+a\s+comment\b | ^comments?(?:\s*\(\d+\))?\s*:?$
     | \bno\s+comments\s+yet\b | \bbe\s+the\s+first\s+to\s+comment\b
-    | ^tagged\b | ^tags?\s*: | ^(?:see\s+also|also\s+read|read\s+(?:more|also|next))\b
+    | ^tagged\b | ^tags?\s*:
     | \bfollow\s+us\b | \bclick\s+here\b | ^advertisement$ | ^sponsored\b | ^try\s+our\b
     | \b(?:we\s+use|accept|manage)\s+(?:all\s+)?cookies\b | \bcookie\s+(?:policy|settings)\b
     | \bwrite\s+to\s+us\b | \bctrl\s*\+\s*enter\b | \b(?:suggest|report)\s+an?\s+(?:correction|error)\b
@@ -68,6 +70,10 @@ _CTA_LINE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+
+# "See also: <other headline>", "ALSO READ | <headline>": a link to another story, not content.
+_TEASER_LINE = re.compile(r"^(?:see\s+also|also\s+read|read\s+(?:more|also|next))\b", re.I)
+_TEASER_WORDS = 30
 
 # Debris that is not a call to action: reading time, relative timestamps, image placeholders,
 # stray lowercase initials.
@@ -83,22 +89,28 @@ _DEBRIS_LINE = re.compile(
 )
 
 # Appeals (donation, ad-blocker, app promotion); a paragraph hitting two distinct ones is dropped.
+_SIGN_UP = (
+    r"\bsign\s+up\b(?=.{0,60}\b(?:newsletters?|updates|alerts?|e-?mails?|inbox|today|now|here)\b)"
+)
 _APPEAL = (
     re.compile(r"\breaders\s+like\s+you\b", re.I),
     re.compile(r"\bjoin\s+our\s+(?:community|newsletter|mailing\s+list)\b", re.I),
     re.compile(r"\bbecome\s+a\s+(?:patron|member|supporter|subscriber|co-creator)\b", re.I),
-    re.compile(r"\bdonat(?:e|ion|ing)\b", re.I),
+    re.compile(r"\bdonate\s+(?:now|today|here|to\s+us)\b|\bmake\s+a\s+donation\b", re.I),
     re.compile(r"\bcup\s+of\s+coffee\b", re.I),
     re.compile(r"\bsupport\s+(?:us|our\s+(?:work|journalism|reporting|team))\b", re.I),
     re.compile(r"\bways\s+to\s+support\b", re.I),
     re.compile(r"\b(?:ask|need)\s+(?:for\s+)?your\s+support\b", re.I),
     re.compile(r"\bad[\s-]*blocker\b", re.I),
-    re.compile(r"\bsubscri(?:be|ption)\b", re.I),
-    re.compile(r"\bsign\s+up\b", re.I),
+    re.compile(r"\bsubscribe\b", re.I),
+    re.compile(_SIGN_UP, re.I),
     re.compile(r"\bnewsletter\b", re.I),
-    re.compile(r"\bdownload\b.{0,30}\bapp\b", re.I),
+    re.compile(r"\bdownload\s+(?:the\s+|our\s+)?(?:\w+\s+)?app\b", re.I),
     re.compile(r"\b(?:app|play)\s*store\b", re.I),
 )
+# An appeal speaks as the outlet ("we", "our", "us") unless it is a short promo line.
+_OUTLET_VOICE = re.compile(r"\b(?:we|our|us)\b", re.I)
+_SHORT_PROMO_WORDS = 40
 # Cheap pre-filter: most paragraphs contain none of the appeal keywords.
 _APPEAL_KEYWORDS = (
     "readers",
@@ -117,7 +129,8 @@ _APPEAL_KEYWORDS = (
 
 # "Want all of The Times? Subscribe." at the end of a real paragraph.
 _TRAILING_CTA = re.compile(
-    r"(?:\s+[^.!?]{1,60}\?)?\s+(?:subscribe|sign\s+up|donate|log\s+in|read\s+more)\b[^.!?]{0,40}[.!]?\s*$",
+    r"(?<=[.!?\"”])\s+(?:[^.!?]{1,60}\?\s+)?(?:subscribe|sign\s+up|donate|log\s+in|read\s+more)\b"
+    r"[^.!?]{0,40}[.!]?\s*$",
     re.IGNORECASE,
 )
 
@@ -137,24 +150,10 @@ _MONTH = (
 )
 _MONTHS = {
     name: number
-    for number, names in enumerate(
-        (
-            ("jan",),
-            ("feb",),
-            ("mar",),
-            ("apr",),
-            ("may",),
-            ("jun",),
-            ("jul",),
-            ("aug",),
-            ("sep",),
-            ("oct",),
-            ("nov",),
-            ("dec",),
-        ),
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
         start=1,
     )
-    for name in names
 }
 _DATE_MDY_NAME = re.compile(
     _MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})\b"
@@ -205,8 +204,11 @@ def is_boilerplate_line(line: str) -> bool:
     words = _words(line)
     if words <= _SHORT_WORDS and (_CTA_LINE.search(line) or _DEBRIS_LINE.search(line)):
         return True
+    if words <= _TEASER_WORDS and _TEASER_LINE.match(line):
+        return True
     if words <= _MAX_APPEAL_WORDS and any(k in line.lower() for k in _APPEAL_KEYWORDS):
-        return sum(1 for pattern in _APPEAL if pattern.search(line)) >= 2
+        hits = sum(1 for pattern in _APPEAL if pattern.search(line))
+        return hits >= 2 and (words <= _SHORT_PROMO_WORDS or bool(_OUTLET_VOICE.search(line)))
     return False
 
 
@@ -316,20 +318,20 @@ def _month_number(name: str) -> int:
     return _MONTHS[name[:3].lower()]
 
 
-def _numeric_date(day_first: int, month_first: int, year: int, hint: date | None) -> date | None:
-    """Read an ambiguous ``NN-NN-YYYY``.
+def _numeric_date(first: int, second: int, year: int, hint: date | None) -> date | None:
+    """Read an ambiguous ``NN-NN-YYYY`` (``first-second-year``).
 
     If both readings are valid, the one nearest a yearless dateline ("June 4 (UPI)") wins;
     without a hint, day-first (the international order, and what the sample sites print).
     """
-    day_month = _safe_date(year, month_first, day_first)  # 05-06-2025 -> 5 June
-    month_day = _safe_date(year, day_first, month_first)  # 05-06-2025 -> 6 May
-    candidates = [d for d in (day_month, month_day) if d is not None]
+    day_first = _safe_date(year, second, first)  # 05-06-2025 -> 5 June
+    month_first = _safe_date(year, first, second)  # 05-06-2025 -> 6 May
+    candidates = [d for d in (day_first, month_first) if d is not None]
     if not candidates:
         return None
     if hint is not None and len(candidates) == 2:
-        anchored = [hint.replace(year=year) if _safe_date(year, hint.month, hint.day) else hint]
-        return min(candidates, key=lambda d: abs((d - anchored[0]).days))
+        anchor = _safe_date(year, hint.month, hint.day) or hint
+        return min(candidates, key=lambda d: abs((d - anchor).days))
     return candidates[0]
 
 

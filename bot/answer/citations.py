@@ -133,6 +133,21 @@ def _render(sentence: _Sentence, numbering: dict[int, int]) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
+# A marker followed by terminal punctuation always closes a sentence, whatever comes next (a
+# quoted sentence may start lowercase or with a dash); the general splitter handles the rest.
+_CITED_END = re.compile(r"\]\s*[.!?]+[\"'”’)]*(?=\s)")
+
+
+def _sentences(line: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for match in _CITED_END.finditer(line):
+        out.extend(split_sentences(line[start : match.end()]))
+        start = match.end()
+    out.extend(split_sentences(line[start:]))
+    return out
+
+
 def check_citations(text: str, passages: Sequence[Passage]) -> CheckedText:
     """Verify every sentence of ``text`` against the passages its ``[k]`` markers cite."""
     passages = list(passages)
@@ -141,7 +156,7 @@ def check_citations(text: str, passages: Sequence[Passage]) -> CheckedText:
     lines: list[list[_Sentence]] = []
     for line in normalised.splitlines():
         kept_line: list[_Sentence] = []
-        for sentence in split_sentences(line):
+        for sentence in _sentences(line):
             judged, lost = _judge_sentence(sentence, passages)
             dropped += lost
             if judged is not None:

@@ -106,15 +106,17 @@ def term_weights(info: QuestionInfo, passages: Sequence[Passage]) -> dict[str, f
     """IDF-like weight of each question term across the given passages.
 
     A term every passage contains tells nothing about which passage answers; a term only one
-    passage contains is what the question is really about. Terms no passage contains get the
-    top weight: they are what is missing.
+    passage contains is what the question is really about. A term no passage contains gets half
+    the top weight: it is mostly the question's own wording ("shells" where the articles say
+    "rounds"), and off-topic questions are caught by their missing entities and years.
     """
     vocabularies = [_vocabulary(passage_text(p)) for p in passages]
     n = max(len(vocabularies), 1)
+    top = math.log(1.0 + n)
     weights: dict[str, float] = {}
     for term in info.terms:
         df = sum(1 for vocab in vocabularies if term_in(term, vocab))
-        weights[term] = math.log(1.0 + n / max(df, 1))
+        weights[term] = math.log(1.0 + n / df) if df else top / 2
     return weights
 
 

@@ -615,7 +615,10 @@ def stem(word: str) -> str:
     return w
 
 
-_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*")
+_WORD = re.compile(
+    r"(?:[A-Z]\.){2,}"  # dotted acronym: "U.S.", "U.K." (kept whole, dots dropped below)
+    r"|[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*"
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -623,6 +626,8 @@ def words(text: str) -> list[str]:
     """Raw word tokens with their case, possessives removed ("Korea's" -> "Korea")."""
     out: list[str] = []
     for token in _WORD.findall(text):
+        if token.endswith(".") and token[:2].isupper():
+            token = token.replace(".", "")  # "U.S." -> "US"
         token = _POSSESSIVE.sub("", token).strip("-.,")
         if token:
             out.append(token)
@@ -641,7 +646,8 @@ def content_terms(text: str) -> list[str]:
             continue
         for part in _split_hyphens(token):
             low = part.lower()
-            if len(low) < 2 or low in STOPWORDS:
+            # An all-caps acronym is a name even when it spells a stopword ("US", "IT").
+            if len(low) < 2 or (low in STOPWORDS and not part.isupper()):
                 continue
             terms.append(stem(low))
     return terms
@@ -929,7 +935,9 @@ def names(sentence: str) -> list[Name]:
 
     for index, token in enumerate(tokens):
         low = token.lower()
-        is_cap = bool(_CAP_TOKEN.fullmatch(token)) and low not in STOPWORDS
+        is_cap = bool(_CAP_TOKEN.fullmatch(token)) and (
+            low not in STOPWORDS or (token.isupper() and len(token) > 1)
+        )
         if is_cap and (not token.isupper() or len(token) <= 5):
             if not current:
                 current_start = index
@@ -948,7 +956,7 @@ def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
     for name in names(sentence):
         if name.sentence_initial and len(name.terms) == 1 and not include_initial:
             continue
-        out.update(name.terms)
+        out.update(t for t in name.terms if len(t) > 1)  # initials ("G.") are not names
     return out
 
 
@@ -1164,6 +1172,9 @@ def _question_kind(question: str) -> AnswerKind:
     return AnswerKind.WHAT if "what" in tokens else AnswerKind.OTHER
 
 
+_DEMONYM_ENDINGS = ("ican", "ian", "ean", "ese", "ish", "ern")
+
+
 def _question_entities(question: str) -> tuple[tuple[str, ...], ...]:
     """Named entities of a question: capitalised runs, title words stripped.
 
@@ -1173,6 +1184,10 @@ def _question_entities(question: str) -> tuple[tuple[str, ...], ...]:
     out: list[tuple[str, ...]] = []
     for name in names(question):
         terms = tuple(t for t in name.terms if t not in TITLE_WORDS and not is_calendar_word(t))
+        if len(terms) == 1 and terms[0].endswith(_DEMONYM_ENDINGS):
+            # "American football team", "Republican nominee": an adjective, not what the
+            # question is about; it stays an ordinary content term.
+            continue
         if terms and terms not in out:
             out.append(terms)
     return tuple(out)
@@ -1181,6 +1196,9 @@ def _question_entities(question: str) -> tuple[tuple[str, ...], ...]:
 def analyze_question(question: str) -> QuestionInfo:
     """Terms, entities, numbers, years and expected answer kind of ``question``."""
     entities = _question_entities(question)
+    # Quiz questions often open with context sentences ("Hollywood actors went on strike ...
+    # Who leads SAG-AFTRA?"): the kind comes from the sentence that asks.
+    asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
     terms: list[str] = []
     for term in content_terms(question):
         if term not in terms:
@@ -1191,7 +1209,7 @@ def analyze_question(question: str) -> QuestionInfo:
         entities=entities,
         numbers=frozenset(numbers(question)),
         years=frozenset(years(question)),
-        kind=_question_kind(question),
+        kind=_question_kind(asking[-1] if asking else question),
     )
     logger.debug("question analysed: %s", info)
     return info

@@ -22,7 +22,7 @@ app = typer.Typer(help="Build and inspect the index.", no_args_is_help=True)
 @app.command("build")
 def build(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(  # noqa: B008 - typer declares options this way
+    paths: list[Path] = typer.Argument(
         None, help="Files or folders to index (default: NEWSDESK_ARTICLES_DIR).", show_default=False
     ),
     rebuild: bool = typer.Option(

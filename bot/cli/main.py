@@ -8,7 +8,7 @@ import sys
 import click
 import typer
 
-from bot.cli import index_cmd
+from bot.cli import index_cmd, query_cmd
 from bot.cli.common import ExitCode, err_console
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(index_cmd.app, name="index")
+query_cmd.register(app)
 
 
 @app.callback()
@@ -39,13 +40,14 @@ def root(
     # Third-party chatter (telemetry notices, HTTP logs) only when asked for.
     for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3", "bm25s"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-    ctx.obj = {"overrides": {}}
+    # A caller (a test, an embedding program) may pass a prepared App in obj["app"].
+    ctx.obj = {"overrides": {}, **(ctx.obj or {})}
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, obj: dict[str, object] | None = None) -> None:
     """Run the CLI; usage errors exit 1 (exit 2 is reserved for partial success)."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False, obj=obj)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -1,0 +1,78 @@
+"""Settings: env > .env > defaults; every invalid value is one line naming the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import PACKAGED_MINILM, ConfigError, load_settings
+from tests.cli_helpers import run_cli
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for name in (
+        "NEWSDESK_INDEX_DIR",
+        "NEWSDESK_CHROMA_URL",
+        "NEWSDESK_EMBED_MODEL",
+        "DISCORD_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_come_from_the_defaults_file(tmp_path: Path):
+    settings = load_settings()
+    assert settings.embed_model == PACKAGED_MINILM
+    assert settings.index_dir == tmp_path / "var" / "index"
+    assert settings.chroma_url is None and settings.top_k == 10
+
+
+def test_env_beats_dotenv_beats_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    (tmp_path / ".env").write_text(
+        "NEWSDESK_TOP_K=7\nNEWSDESK_CHUNK_OVERLAP=10\nDISCORD_TOKEN=abc\n"
+    )
+    monkeypatch.setenv("NEWSDESK_TOP_K", "5")
+    settings = load_settings()
+    assert settings.top_k == 5
+    assert settings.chunk_overlap == 10
+    assert settings.discord_token is not None and settings.discord_token.get_secret_value() == "abc"
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "expected"),
+    [
+        ("NEWSDESK_CHROMA_URL", "not a url", "NEWSDESK_CHROMA_URL: "),
+        ("NEWSDESK_EMBED_MODEL", "no-such-model", "NEWSDESK_EMBED_MODEL: unknown embedding model"),
+        ("NEWSDESK_INDEX_DIR", "/proc/newsdesk-index", "NEWSDESK_INDEX_DIR: index folder"),
+        ("NEWSDESK_TOP_K", "many", "NEWSDESK_TOP_K: "),
+    ],
+)
+def test_invalid_setting_names_itself(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, expected: str
+):
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    assert str(exc.value).startswith(expected)
+    assert "\n" not in str(exc.value)
+
+
+def test_cli_config_error_is_one_line_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("NEWSDESK_CHROMA_URL", "ftp//nope")
+    result = run_cli(capsys, "index", "stats")
+    assert result.code == 1
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "NEWSDESK_CHROMA_URL" in lines[0]
+    assert "Traceback" not in result.err
+
+
+def test_sentence_transformers_folder_is_accepted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    model = tmp_path / "my-model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    monkeypatch.setenv("NEWSDESK_EMBED_MODEL", str(model))
+    assert load_settings().embed_model == str(model)

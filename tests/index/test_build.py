@@ -1,0 +1,162 @@
+"""Incremental builds against a real Chroma PersistentClient in tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.build import IndexBuilder, plan_build
+from index.chunk import Chunker
+from index.errors import IndexLocked, IndexMissing, ModelMismatch
+from index.keyword import KeywordIndex
+from index.models import Article, LoadReport, SourceFailure
+from index.store import ArticleEntry, IndexStore
+
+
+def test_first_build_indexes_every_seed_article(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    report = builder.build([seed_dir])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (5, 0, 0, 0)
+    assert report.failed == []
+    gen = store.open_current()
+    assert report.chunks == gen.count() == gen.manifest.chunk_count > 5
+    # Offsets quote the cleaned text exactly, and every chunk carries its article's metadata.
+    for passage in gen.iter_all_passages():
+        assert passage.article_id in gen.manifest.articles
+        assert passage.path.endswith(".txt")
+        assert passage.end - passage.start == len(passage.text)
+    assert len(KeywordIndex.load(gen.bm25_dir)) == gen.count()
+
+
+def test_no_change_build_embeds_nothing(builder: IndexBuilder, seed_dir: Path, hash_embedder):
+    builder.build([seed_dir])
+    embedded = hash_embedder.embedded
+    report = builder.build([seed_dir])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 5)
+    assert report.embedded_chunks == 0
+    assert hash_embedder.embedded == embedded
+
+
+def test_changed_article_is_replaced_and_removed_one_deleted(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+    edited = next(seed_dir.glob("002_*.txt"))
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nThe zebra parade in Pyongyang drew 77 zebras.\n",
+        encoding="utf-8",
+    )
+    gone = next(seed_dir.glob("004_*.txt"))
+    gone.unlink()
+    report = builder.build([seed_dir])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 1, 3)
+    gen = store.open_current()
+    texts = [p.text for p in gen.iter_all_passages()]
+    assert any("77 zebras" in t for t in texts)
+    assert not any(p.article_id == gone.stem for p in gen.iter_all_passages())
+    assert gone.stem not in gen.manifest.articles
+    # BM25 follows: the new words are findable, the removed article is not.
+    keyword = KeywordIndex.load(gen.bm25_dir)
+    assert keyword.search("zebra parade", 3)[0].chunk_id.startswith(edited.stem)
+    assert len(keyword) == gen.count()
+
+
+def test_new_file_is_added_without_touching_others(
+    builder: IndexBuilder, seed_dir: Path, hash_embedder
+):
+    builder.build([seed_dir])
+    before = hash_embedder.embedded
+    (seed_dir / "new.md").write_text("# Otters return\n\nOtters returned to the river Thames.\n")
+    report = builder.build([seed_dir])
+    assert (report.added, report.unchanged) == (1, 5)
+    assert hash_embedder.embedded - before == report.embedded_chunks == 1
+
+
+def test_building_one_path_does_not_remove_articles_of_another(
+    builder: IndexBuilder, seed_dir: Path, tmp_path: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text(
+        "Lighthouse keepers\n\nThe last lighthouse keeper retired in 1998.\n"
+    )
+    report = builder.build([other])
+    assert (report.added, report.removed) == (1, 0)
+    assert len(store.open_current().manifest.articles) == 6
+
+
+def test_failed_file_keeps_its_indexed_version(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+    victim = next(seed_dir.glob("001_*.txt"))
+    victim.write_bytes(b"\x00\x01\x02binary now")
+    report = builder.build([seed_dir])
+    assert [f.path for f in report.failed] == [str(victim.resolve())]
+    assert report.removed == 0 and report.unchanged == 4
+    assert victim.stem in store.open_current().manifest.articles
+
+
+def test_rebuild_swaps_in_a_new_generation(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+    old = store.current_name()
+    report = builder.build([seed_dir], rebuild=True)
+    assert report.added == 5
+    assert store.current_name() != old
+    assert [p.name for p in store.index_dir.glob("gen-*")] == [store.current_name()]
+
+
+def test_second_writer_gets_a_clear_error(builder: IndexBuilder, seed_dir: Path, store: IndexStore):
+    lock = store.writer_lock()
+    try:
+        with pytest.raises(IndexLocked, match="another `newsdesk index build`"):
+            builder.build([seed_dir])
+    finally:
+        lock.release()
+
+
+def test_other_embedding_model_needs_rebuild(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+
+    class Other:
+        name = "other-model"
+
+    with pytest.raises(ModelMismatch, match="--rebuild"):
+        IndexBuilder(store, Other(), Chunker(180, 30), max_file_bytes=10**6).build([seed_dir])  # type: ignore[arg-type]
+
+
+def test_open_before_any_build_says_what_to_do(store: IndexStore):
+    with pytest.raises(IndexMissing, match="newsdesk index build"):
+        store.open_current()
+
+
+def test_plan_keeps_articles_of_a_file_with_a_bad_line(tmp_path: Path):
+    path = str(tmp_path / "feed.jsonl")
+    entries = {
+        "a": ArticleEntry(hash="1", path=path, title="A"),
+        "b": ArticleEntry(hash="2", path=path, title="B"),
+    }
+    article = Article(id="a", title="A", text="x", path=path, content_hash="1")
+    report = LoadReport(
+        articles=[article],
+        failures=[SourceFailure(f"{path}:2", "line 2: invalid JSON")],
+        seen_paths=frozenset({path}),
+    )
+    plan, _ = plan_build(report, entries, [tmp_path])
+    assert plan.removed_ids == [] and plan.unchanged == 1
+
+
+def test_manifest_is_valid_json_after_build(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+    data = json.loads((store.index_dir / store.current_name() / "manifest.json").read_text())
+    assert data["embed_model"] == "test-hash-256" and len(data["articles"]) == 5
