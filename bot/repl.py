@@ -111,13 +111,17 @@ def run_repl(
     """
     conversation = conversation if conversation is not None else Conversation()
     save_history = None
-    if input_fn is input and sys.stdin.isatty():
-        save_history = _enable_history(history_path or default_history_path())
+    prompt = PROMPT
+    if input_fn is input:
+        if sys.stdin.isatty():
+            save_history = _enable_history(history_path or default_history_path())
+        else:
+            prompt = ""  # piped input: prompts would only clutter the output between answers
     console.print(Text(INTRO, style="dim"))
     try:
         while True:
             try:
-                line = input_fn(PROMPT).strip()
+                line = input_fn(prompt).strip()
             except (EOFError, KeyboardInterrupt):
                 console.print()  # end the prompt's line so the shell prompt starts clean
                 break

@@ -6,15 +6,24 @@ comment widgets and "Related" link lists. :func:`clean_text` removes what is *de
 every substantive paragraph. The rules are general line/paragraph patterns, not sample strings:
 
 * a line is dropped when it is **short** (a button or label, at most ``_SHORT_WORDS`` words) and
-  matches a call-to-action/debris pattern (:data:`_CTA_LINE`, :data:`_DEBRIS_LINE`);
-* a paragraph of any length is dropped when it hits two or more *different* appeal phrases
-  (:data:`_APPEAL`: "readers like you", "ad blocker", "download ... app", ...) - one mention of
-  "subscribe" in a real paragraph is not enough;
-* a long paragraph keeps its content but loses a trailing "Want more? Subscribe." sentence;
-* an exact repeat of an earlier line (case/space/bullet-insensitive) is dropped, first one kept;
+  matches a call-to-action/debris pattern (:data:`_CTA_LINE`, :data:`_DEBRIS_LINE`): share/copy
+  link/subscribe/newsletter/donate/app-store/ad-blocker/comment widgets, "TAGGED:", "3 min read",
+  "time11 minutes ago", "logo", "Orange background", stray lowercase initials;
+* a "See also: ..." / "ALSO READ | ..." / "Read more: ..." line (a link to another story) of up to
+  ``_TEASER_WORDS`` words is dropped;
+* a paragraph is dropped when it hits two or more *different* appeal phrases (:data:`_APPEAL`:
+  "readers like you", "ad blocker", "download ... app", "subscribe", ...) **and** speaks as the
+  outlet ("we/our/us") or is a short promo (at most ``_SHORT_PROMO_WORDS`` words); a news
+  paragraph that merely mentions "subscribe" or "donate" is kept;
+* a long paragraph keeps its content but loses a closing "Want more? Subscribe." / "Read more"
+  sentence;
+* an exact repeat of an earlier line (case-, space- and bullet-insensitive) is dropped, the first
+  kept (repeated headline, caption, "• New York Times"); "— Jane Doe" sign-offs are exempt;
 * a "Related ..." heading is kept when real teaser text follows it (teasers stay searchable),
-  dropped when nothing substantive follows; a lead-in line ending in ':' is dropped when what it
-  introduced was dropped.
+  dropped when nothing substantive follows; a lead-in line ending in ':' is dropped when the line
+  it introduced was dropped;
+* ``&nbsp``/``& nbsp`` artefacts become spaces, HTML entities are decoded, zero-width characters
+  removed, whitespace collapsed; blank-line runs collapse to one paragraph break.
 
 Related teasers stay in the text, so :func:`split_related` lets callers take the title, date and
 publisher only from the article's own part (:func:`extract_title`, :func:`find_date`,
@@ -24,11 +33,8 @@ publisher only from the article's own part (:func:`extract_title`, :func:`find_d
 from __future__ import annotations
 
 import html
-import logging
 import re
 from datetime import date
-
-logger = logging.getLogger(__name__)
 
 # A "short" line is a button, label or heading rather than a paragraph of prose.
 _SHORT_WORDS = 14
@@ -39,8 +45,7 @@ _MAX_APPEAL_WORDS = 160
 
 _NBSP_ARTEFACT = re.compile(r"&\s*nbsp;?", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
 # "— Jane Doe" closing a live-blog entry: repeats legitimately, so never de-duplicated.
 _SIGN_OFF = re.compile(r"^[-–—]+\s*[A-Z]")
 _BULLET = re.compile(r"^[\s•·▪●◦‣\-*–—|>]+")
@@ -69,6 +74,48 @@ _CTA_LINE = re.compile(
         [\s,|/]*)+$
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+
+# Every _CTA_LINE alternative contains one of these; a cheap test before the big regex.
+_CTA_KEYWORDS = (
+    "share",
+    "copy",
+    "link",
+    "subscri",
+    "sign",
+    "newsletter",
+    "log",
+    "register",
+    "donat",
+    "patron",
+    "support",
+    "app",
+    "store",
+    "play",
+    "block",
+    "comment",
+    "tag",
+    "follow",
+    "click",
+    "advertisement",
+    "sponsor",
+    "try",
+    "cookie",
+    "write",
+    "ctrl",
+    "correction",
+    "error",
+    "suggest",
+    "feedback",
+    "facebook",
+    "twitter",
+    "linkedin",
+    "whatsapp",
+    "telegram",
+    "reddit",
+    "mail",
+    "print",
+    "pinterest",
 )
 
 # "See also: <other headline>", "ALSO READ | <headline>": a link to another story, not content.
@@ -187,8 +234,10 @@ def normalize_line(line: str) -> str:
     if "&" in line:
         line = _NBSP_ARTEFACT.sub(" ", line)
         line = _ENTITY.sub(lambda m: html.unescape(m.group(0)), line)
-    line = _INVISIBLE.sub("", line)
-    return _SPACES.sub(" ", line).strip()
+    for char in _INVISIBLE:
+        if char in line:
+            line = line.replace(char, "")
+    return " ".join(line.split())  # str.split() knows every Unicode space
 
 
 def _words(text: str) -> int:
@@ -202,11 +251,17 @@ def _dedup_key(line: str) -> str:
 def is_boilerplate_line(line: str) -> bool:
     """True for a short call-to-action/widget line or a paragraph of donation/app appeals."""
     words = _words(line)
-    if words <= _SHORT_WORDS and (_CTA_LINE.search(line) or _DEBRIS_LINE.search(line)):
+    lowered = line.lower()
+    if words <= _SHORT_WORDS and (
+        (any(keyword in lowered for keyword in _CTA_KEYWORDS) and _CTA_LINE.search(line))
+        or _DEBRIS_LINE.search(line)
+    ):
         return True
     if words <= _TEASER_WORDS and _TEASER_LINE.match(line):
         return True
-    if words <= _MAX_APPEAL_WORDS and any(k in line.lower() for k in _APPEAL_KEYWORDS):
+    if words > _MAX_APPEAL_WORDS:
+        return False
+    if any(keyword in lowered for keyword in _APPEAL_KEYWORDS):
         hits = sum(1 for pattern in _APPEAL if pattern.search(line))
         return hits >= 2 and (words <= _SHORT_PROMO_WORDS or bool(_OUTLET_VOICE.search(line)))
     return False

@@ -761,7 +761,7 @@ def numbers(text: str) -> set[float]:
     return values
 
 
-_YEAR = re.compile(r"(?<![\d,.$])(1[89]\d\d|20\d\d)(?![\d,])")
+_YEAR = re.compile(r"(?<![\d,.$])(1[89]\d\d|20\d\d)(?!\d|,\d)")
 
 
 def years(text: str) -> set[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 
-import click
 import typer
 
 from bot.cli import index_cmd, query_cmd
@@ -48,12 +47,16 @@ def main(argv: list[str] | None = None, obj: dict[str, object] | None = None) ->
     """Run the CLI; usage errors exit 1 (exit 2 is reserved for partial success)."""
     try:
         code = app(args=argv, standalone_mode=False, obj=obj)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console().print("aborted")
         sys.exit(int(ExitCode.USAGE))
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument, ...
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console().print(f"error: {exc.format_message()}")
         sys.exit(int(ExitCode.USAGE))
     sys.exit(code if isinstance(code, int) else int(ExitCode.OK))

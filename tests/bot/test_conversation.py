@@ -67,7 +67,9 @@ def test_a_passage_keeps_its_number_for_the_whole_conversation() -> None:
     # Turn 2: locally [1] is new, [2] is KURSK (stable [1]).
     t2 = conv.record("q2", answer("q2", "Shoigu came [1], after troops [2].", SHOIGU, KURSK))
     # Turn 3: SHELLS is local [1] but was shown as [2] in turn 1.
-    t3 = conv.record("q3", answer("q3", "Shells [1]. Talks [2]. Shoigu [3].", SHELLS, CEASEFIRE, SHOIGU))
+    t3 = conv.record(
+        "q3", answer("q3", "Shells [1]. Talks [2]. Shoigu [3].", SHELLS, CEASEFIRE, SHOIGU)
+    )
 
     assert t2.text == "Shoigu came [3], after troops [1]."
     assert numbers(t2) == [(1, "kursk-0"), (3, "shoigu-0")]

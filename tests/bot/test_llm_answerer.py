@@ -211,7 +211,11 @@ def test_nothing_surviving_the_check_is_a_refusal_with_nearest_passages(chat: Ch
 
 @pytest.mark.parametrize(
     "reply",
-    [REFUSAL_TEXT, "I couldn’t find this in the archive.", "Sorry. I couldn't find this in the archive"],
+    [
+        REFUSAL_TEXT,
+        "I couldn’t find this in the archive.",
+        "Sorry. I couldn't find this in the archive",
+    ],
 )
 def test_model_refusal_gives_a_refused_answer(chat: ChatDouble, reply: str) -> None:
     chat.enqueue(reply)

@@ -102,13 +102,16 @@ def test_transcript_with_stable_numbers_and_sources() -> None:
             ),
             # Locally numbered [1] and [2]; SHELLS was [2] before, SHOIGU is new and becomes [3].
             "and who visited?": cited(
-                "and who visited?", "Sergei Shoigu met Kim Jong Un [1], after the shells [2].",
+                "and who visited?",
+                "Sergei Shoigu met Kim Jong Un [1], after the shells [2].",
                 SHOIGU,
                 SHELLS,
             ),
         }
     )
-    code, lines = run(["What did North Korea send?", "", "and who visited?", "/sources", "/quit"], ask)
+    code, lines = run(
+        ["What did North Korea send?", "", "and who visited?", "/sources", "/quit"], ask
+    )
 
     assert code == 0
     assert lines == [
@@ -153,7 +156,9 @@ def test_tell_me_more_about_a_number_uses_that_passage() -> None:
 
 
 def test_unknown_reference_is_pointed_out() -> None:
-    ask = FakeAsk({"more on [4]": Answer("q", "I couldn't find this in the archive.", refused=True)})
+    ask = FakeAsk(
+        {"more on [4]": Answer("q", "I couldn't find this in the archive.", refused=True)}
+    )
     _, lines = run(["more on [4]"], ask)
 
     assert "[4] has not been cited in this conversation; /sources lists them." in lines
@@ -221,7 +226,7 @@ def test_eof_and_ctrl_c_end_cleanly(end: type[BaseException]) -> None:
 
 def test_ctrl_c_while_answering_ends_cleanly() -> None:
     ask = FakeAsk({"slow?": KeyboardInterrupt()})
-    code, lines = run(["slow?", "never asked"], ask)
+    code, _ = run(["slow?", "never asked"], ask)
 
     assert code == 0
     assert len(ask.queries) == 1

@@ -1,0 +1,109 @@
+"""`newsdesk search|ask|eval|chat` end to end over the five samples with the real MiniLM."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from config.settings import load_settings
+from tests.cli_helpers import run_cli
+from tests.conftest import SEED_DIR
+
+QA_FILE = Path(__file__).resolve().parents[1] / "data" / "seed_qa.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_app(tmp_path_factory: pytest.TempPathFactory, minilm) -> App:
+    root = tmp_path_factory.mktemp("seed")
+    articles = root / "articles"
+    shutil.copytree(SEED_DIR, articles)
+    settings = load_settings(index_dir=root / "index", articles_dir=articles)
+    app = App(settings, embedder_override=minilm)
+    report = app.builder.build([articles])
+    assert report.added == 5 and not report.failed
+    return app
+
+
+def test_ask_json_cites_the_article_with_the_figure(seed_app: App, capsys):
+    result = run_cli(
+        capsys, "ask", "How many artillery shells has North Korea sent?", "--json", app=seed_app
+    )
+    assert result.code == 0, result.err
+    data = result.json()
+    assert set(data) >= {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert not data["refused"]
+    assert "9 million" in data["answer"] and "[1]" in data["answer"]
+    cited = data["citations"][0]
+    assert cited["article_id"].startswith("003_") and "9 million" in cited["passage"]
+    assert cited["published"] == "2025-06-05" and cited["path"].endswith(".txt")
+    assert set(cited) >= {"n", "title", "publisher", "url", "score"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer"}
+
+
+def test_ask_refuses_what_the_archive_does_not_hold(seed_app: App, capsys):
+    data = run_cli(
+        capsys, "ask", "Who won the 2022 FIFA World Cup final?", "--json", app=seed_app
+    ).json()
+    assert data["refused"] and data["citations"] == []
+    assert "couldn't find" in data["answer"]
+    assert data["passages"], "a refusal still shows the nearest articles"
+
+
+def test_search_json_filters_and_dedup(seed_app: App, capsys):
+    data = run_cli(
+        capsys, "search", "Kim unconditional support Russia", "-k", "5", "--json", app=seed_app
+    ).json()
+    assert data["query"] == "Kim unconditional support Russia"
+    passages = data["passages"]
+    assert 1 <= len(passages) <= 5
+    assert len({p["chunk_id"] for p in passages}) == len(passages)
+
+    only_upi = run_cli(capsys, "search", "troops", "--source", "upi", "--json", app=seed_app).json()
+    assert only_upi["passages"] and {p["publisher"] for p in only_upi["passages"]} == {"UPI"}
+
+    later = run_cli(
+        capsys, "search", "troops", "--since", "2025-06-01", "--json", app=seed_app
+    ).json()
+    assert later["passages"] and all(p["published"] >= "2025-06-01" for p in later["passages"])
+
+    bad = run_cli(capsys, "search", "troops", "--since", "June", app=seed_app)
+    assert bad.code == 1 and "--since" in bad.err
+
+
+def test_latest_question_gets_a_dated_notice(seed_app: App, capsys):
+    data = run_cli(
+        capsys, "ask", "What is the latest on North Korean troops in Kursk?", "--json", app=seed_app
+    ).json()
+    assert any("2025-06-05" in n for n in data["notices"])
+
+
+def test_eval_on_the_sample_qa_file_gets_90_percent(seed_app: App, capsys):
+    result = run_cli(capsys, "eval", str(QA_FILE), "--json", app=seed_app)
+    assert result.code == 0, result.err
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    per_question, summary = lines[:-1], lines[-1]
+    assert len(per_question) == sum(1 for _ in QA_FILE.open()) >= 27
+    assert all("id" in q and "citations" in q for q in per_question)
+    assert summary["answerable"] >= 20 and summary["unanswerable"] >= 5
+    assert summary["correct_refusals"] == 1.0
+    assert summary["accuracy"] >= 0.9, summary
+
+
+def test_chat_transcript_with_follow_up_and_stable_numbers(seed_app: App, capsys, monkeypatch):
+    lines = iter(
+        [
+            "Who did Kim Jong Un meet in Pyongyang?",
+            "tell me more about [1]",
+            "/sources",
+            "/quit",
+        ]
+    )
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    result = run_cli(capsys, "chat", app=seed_app)
+    assert result.code == 0, result.err
+    assert "Shoigu" in result.out
+    assert result.out.count("[1]") >= 2
