@@ -48,9 +48,11 @@ class QAService:
         t0 = time.perf_counter()
         passages = self.search(retrieval_query or question, k=k, filters=filters)
         t1 = time.perf_counter()
-        answer = self.answerer.answer(question, passages)
+        # A rewritten follow-up ("tell me more about [2]" -> that passage's topic) is what the
+        # answerer must look for too; the person's own words stay on the Answer.
+        answer = self.answerer.answer(retrieval_query or question, passages)
         t2 = time.perf_counter()
         notice = recency_notice(question, passages)
         notices = [*answer.notices, notice] if notice else list(answer.notices)
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
-        return replace(answer, notices=notices, timings_ms=timings)
+        return replace(answer, question=question, notices=notices, timings_ms=timings)

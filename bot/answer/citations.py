@@ -27,7 +27,7 @@ from bot.answer.models import Citation
 from bot.answer.text import (
     TITLE_WORDS,
     content_terms,
-    name_terms,
+    names,
     numbers,
     split_sentences,
     term_in,
@@ -37,6 +37,7 @@ from index.models import Passage
 logger = logging.getLogger(__name__)
 
 MIN_TERM_SUPPORT = 0.6
+_OPENERS = frozenset({"yes", "despite", "overall", "instead", "still", "officials"})
 
 # "[1]", "[1, 2]", "[1][2]" (the last is two groups).
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -68,6 +69,22 @@ def _claim_text(sentence: str) -> str:
     return _MARKER.sub("", sentence)
 
 
+def _claim_names(claim: str) -> set[str]:
+    """Name tokens of a claim, its first word included unless it reads as an adverb/participle.
+
+    A claim usually opens with its subject ("China shipped ..."), so the first word counts as a
+    name; "Meanwhile"/"Following"-style openers (stopwords, -ly, -ing) do not.
+    """
+    out: set[str] = set()
+    for name in names(claim):
+        if name.sentence_initial and len(name.terms) == 1:
+            word = name.text.lower()
+            if word.endswith(("ly", "ing")) or word in _OPENERS:
+                continue
+        out.update(t for t in name.terms if len(t) > 1)
+    return out
+
+
 def support(claim: str, passage: Passage) -> Support:
     """Judge whether ``passage`` supports ``claim`` (markers already removed)."""
     source = f"{passage.title}\n{passage.text}" if passage.title else passage.text
@@ -76,7 +93,7 @@ def support(claim: str, passage: Passage) -> Support:
     share = sum(1 for t in terms if term_in(t, vocab)) / len(terms) if terms else 0.0
     missing_numbers = frozenset(numbers(claim) - numbers(source))
     missing_names = frozenset(
-        t for t in name_terms(claim) if t not in TITLE_WORDS and not term_in(t, vocab)
+        t for t in _claim_names(claim) if t not in TITLE_WORDS and not term_in(t, vocab)
     )
     ok = bool(terms) and share >= MIN_TERM_SUPPORT and not missing_numbers and not missing_names
     return Support(ok, share, missing_numbers, missing_names)

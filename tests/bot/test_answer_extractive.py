@@ -28,34 +28,38 @@ def _title(lines: list[str]) -> str:
     return next((line for line in lines if len(line.split()) >= 5), lines[0])
 
 
+def _group(lines: list[str]) -> list[str]:
+    """Consecutive lines joined until a passage reaches ~PASSAGE_WORDS words."""
+    groups: list[str] = []
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if sum(len(x.split()) for x in buffer) >= PASSAGE_WORDS:
+            groups.append("\n".join(buffer))
+            buffer = []
+    if buffer:
+        groups.append("\n".join(buffer))
+    return groups
+
+
 def load_passages() -> list[Passage]:
     passages: list[Passage] = []
     for day, path in enumerate(sorted(ARTICLES.glob("*.txt")), start=1):
         lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
         lines = [line for line in lines if line]
         title = _title(lines)
-        buffer: list[str] = []
-
-        def flush(stem: str = path.stem, title: str = title, day: int = day) -> None:
-            if buffer:
-                passages.append(
-                    Passage(
-                        chunk_id=f"{stem}:{len(passages)}",
-                        article_id=stem,
-                        title=title,
-                        text="\n".join(buffer),
-                        score=0.0,
-                        published=date(2025, 6, day),
-                        publisher="sample",
-                    )
+        for text in _group(lines):
+            passages.append(
+                Passage(
+                    chunk_id=f"{path.stem}:{len(passages)}",
+                    article_id=path.stem,
+                    title=title,
+                    text=text,
+                    score=0.0,
+                    published=date(2025, 6, day),
+                    publisher="sample",
                 )
-                buffer.clear()
-
-        for line in lines:
-            buffer.append(line)
-            if sum(len(x.split()) for x in buffer) >= PASSAGE_WORDS:
-                flush()
-        flush()
+            )
     return passages
 
 
@@ -73,14 +77,10 @@ def retrieve(question: str, k: int = TOP_K) -> list[Passage]:
     def bm25(doc: list[str]) -> float:
         tf = Counter(doc)
         norm = 1.2 * (0.25 + 0.75 * len(doc) / avg)
-        return sum(
-            math.log(1 + n / df[t]) * tf[t] * 2.2 / (tf[t] + norm) for t in query if t in tf
-        )
+        return sum(math.log(1 + n / df[t]) * tf[t] * 2.2 / (tf[t] + norm) for t in query if t in tf)
 
     ranked = sorted(range(n), key=lambda i: bm25(docs[i]), reverse=True)[:k]
-    return [
-        Passage(**{**PASSAGES[i].__dict__, "score": bm25(docs[i])}) for i in ranked
-    ]
+    return [Passage(**{**PASSAGES[i].__dict__, "score": bm25(docs[i])}) for i in ranked]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,11 @@ FACTUAL: list[tuple[str, str | tuple[str, ...], str | None]] = [
         "illegal",
         "001",
     ),
-    ("Who praised the very close relations between the two countries' militaries?", "Lavrov", "004"),
+    (
+        "Who praised the very close relations between the two countries' militaries?",
+        "Lavrov",
+        "004",
+    ),
     ("When did North Korea announce its first naval destroyer?", "late April", "001"),
     (
         "How many North Korean soldiers does the US government believe have been sent to Russia?",
@@ -203,7 +207,11 @@ def test_artillery_shells_answer_cites_the_003_passage(answerer: ExtractiveAnswe
             "illegal",
             "001",
         ),
-        ("Who praised the very close relations between the two countries' militaries?", "Lavrov", "004"),
+        (
+            "Who praised the very close relations between the two countries' militaries?",
+            "Lavrov",
+            "004",
+        ),
         ("When did North Korea announce its first naval destroyer?", "late April", "001"),
     ],
 )

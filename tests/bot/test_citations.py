@@ -15,7 +15,8 @@ def _passage(pid: str, text: str, title: str = "") -> Passage:
 # Real sentences from the sample articles (003, 002, 004).
 MUNITIONS = _passage(
     "003",
-    "In addition to troops, the North has shipped as many as 9 million rounds of mixed artillery "
+    'The North Korean troops "defended the precious part of the Russian territory," Shoigu '
+    "added. In addition to troops, the North has shipped as many as 9 million rounds of mixed artillery "
     "and multiple rocket launcher ammunition and at least 100 ballistic missiles, according to "
     "the MSMT report.",
     title="Kim Jong Un vows to 'unconditionally support' Russia's war against Ukraine",
@@ -60,6 +61,10 @@ def test_sentence_with_a_wrong_number_is_dropped() -> None:
 def test_sentence_with_a_name_the_passage_lacks_is_dropped() -> None:
     out = _check("Sergei Shoigu praised the very close relations between both countries [3].")
     assert out.dropped == 1 and out.citations == []
+    # Names are checked in full: the passage must name what the claim names.
+    assert support(
+        "China shipped as many as 9 million rounds of artillery.", MUNITIONS
+    ).missing_names
 
 
 def test_sentence_citing_the_wrong_passage_is_dropped() -> None:

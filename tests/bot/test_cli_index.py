@@ -109,7 +109,7 @@ def test_rebuild_killed_mid_way_leaves_previous_index_answering(tmp_path: Path, 
     live = (index_dir / "CURRENT").read_text()
 
     big = tmp_path / "big"
-    _make_corpus(big, 400)
+    _make_corpus(big, 150)
     proc = subprocess.Popen(
         [*cli, "index", "build", str(big), "--rebuild", "--json"],
         env=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -94,15 +95,8 @@ def test_eval_on_the_sample_qa_file_gets_90_percent(seed_app: App, capsys):
 
 
 def test_chat_transcript_with_follow_up_and_stable_numbers(seed_app: App, capsys, monkeypatch):
-    lines = iter(
-        [
-            "Who did Kim Jong Un meet in Pyongyang?",
-            "tell me more about [1]",
-            "/sources",
-            "/quit",
-        ]
-    )
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    script = "Who did Kim Jong Un meet in Pyongyang?\ntell me more about [1]\n/sources\n/quit\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(script))  # piped stdin, no terminal
     result = run_cli(capsys, "chat", app=seed_app)
     assert result.code == 0, result.err
     assert "Shoigu" in result.out
