@@ -38,6 +38,28 @@ def tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized | list[list[s
     )
 
 
+# Words a question is phrased with but a passage that answers it does not repeat: asking
+# "which ... did ... this week?" should not favour chunks that happen to say "which" or "did".
+_QUESTION_WORDS = """
+    what which who whom whose when where why how whats did do does doing done was were has have
+    had been being am can could would should may might must shall its his her hers him he she
+    we our you your me my them those than so also about after before over under during some
+    any many much more most other name named called according reportedly
+"""
+QUERY_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS.split())
+
+
+def tokenize_query(query: str) -> list[str]:
+    tokens = bm25s.tokenize(
+        [query],
+        stopwords=sorted(QUERY_STOPWORDS),
+        stemmer=_stemmer(),
+        return_ids=False,
+        show_progress=False,
+    )
+    return list(tokens[0]) if tokens else []
+
+
 @dataclass(frozen=True)
 class KeywordHit:
     chunk_id: str
@@ -115,9 +137,10 @@ class KeywordIndex:
     ) -> list[KeywordHit]:
         if self._retriever is None or not self.chunk_ids:
             return []
-        tokens = tokenize([query])
-        if not tokens or not tokens[0]:
+        query_tokens = tokenize_query(query)
+        if not query_tokens:
             return []
+        tokens = [query_tokens]
         mask = np.ones(len(self.chunk_ids), dtype=np.float32)
         if since_ord is not None:
             mask *= self._published >= since_ord

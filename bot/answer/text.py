@@ -22,138 +22,21 @@ logger = logging.getLogger(__name__)
 
 # Words that end in a period without ending the sentence. Lowercased, without the dot.
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "mt",
-        "ft",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "maj",
-        "cpl",
-        "pvt",
-        "gov",
-        "sen",
-        "rep",
-        "pres",
-        "supt",
-        "rev",
-        "hon",
-        "insp",
-        "det",
-        "amb",
-        "atty",
-        "messrs",
-        "mme",
-        "mlle",
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "llc",
-        "plc",
-        "bros",
-        "dept",
-        "univ",
-        "assn",
-        "est",
-        "approx",
-        "vs",
-        "etc",
-        "al",
-        "cf",
-        "eg",
-        "ie",
-        "viz",
-        "no",
-        "nos",
-        "vol",
-        "fig",
-        "pp",
-        "op",
-        "ed",
-        "eds",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-        "ave",
-        "blvd",
-        "rd",
-        "hwy",
-    ]
+    """
+    mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm maj cpl pvt gov sen rep pres
+    supt rev hon insp det amb atty messrs mme mlle inc corp co ltd llc plc bros dept univ assn
+    est approx vs etc al cf eg ie viz no nos vol fig pp op ed eds jan feb mar apr jun jul aug
+    sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun ave blvd rd hwy
+    """.split()
 )
 
 # Capitalised words that commonly open a sentence; after a dotted acronym ("U.S.") a following
 # word from this set signals a real sentence boundary ("... in the U.S. The talks ...").
 _SENTENCE_OPENERS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "his",
-        "her",
-        "its",
-        "their",
-        "but",
-        "and",
-        "however",
-        "meanwhile",
-        "in",
-        "on",
-        "at",
-        "after",
-        "before",
-        "while",
-        "when",
-        "if",
-        "as",
-        "so",
-        "yet",
-        "still",
-        "also",
-        "then",
-    ]
+    """
+    the a an he she it they we i this that these those there his her its their but and however
+    meanwhile in on at after before while when if as so yet still also then
+    """.split()
 )
 
 _OPEN_QUOTES = "\"'“‘«("
@@ -774,32 +657,10 @@ def years(text: str) -> set[int]:
 # --------------------------------------------------------------------------------------------
 
 MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
+    """
+    january february march april may june july august september october november december jan
+    feb mar apr jun jul aug sep sept oct nov dec
+    """.split()
 )
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 
@@ -833,67 +694,19 @@ def has_date(text: str) -> bool:
 # Capitalised words that are not names: titles and roles (part of a name run, but never the
 # answer to "who"), calendar words and sentence-level fillers.
 TITLE_WORDS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "president",
-        "vice",
-        "prime",
-        "minister",
-        "secretary",
-        "general",
-        "gen",
-        "senator",
-        "sen",
-        "representative",
-        "rep",
-        "governor",
-        "gov",
-        "mayor",
-        "chief",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "director",
-        "ceo",
-        "king",
-        "queen",
-        "prince",
-        "princess",
-        "pope",
-        "judge",
-        "justice",
-        "lieutenant",
-        "colonel",
-        "sergeant",
-        "captain",
-        "commander",
-        "admiral",
-        "officer",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "ambassador",
-        "leader",
-        "former",
-        "foreign",
-        "defense",
-        "defence",
-        "state",
-        "deputy",
-        "acting",
-        "interim",
-        "council",
-        "security",
-        "house",
-    ]
+    """
+    mr mrs ms dr prof president vice prime minister secretary general gen senator sen
+    representative rep governor gov mayor chief chairman chairwoman chair director ceo king
+    queen prince princess pope judge justice lieutenant colonel sergeant captain commander
+    admiral officer spokesman spokeswoman spokesperson ambassador leader former foreign defense
+    defence state deputy acting interim council security house
+    """.split()
 )
 
 _NAME_CONNECTORS = frozenset(
-    {"of", "de", "da", "del", "der", "van", "von", "bin", "al", "la", "le"}
+    """
+    of de da del der van von bin al la le
+    """.split()
 )
 
 _CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
@@ -1006,127 +819,32 @@ class QuestionInfo:
 
 # Nouns after "which"/"what" that reveal the answer kind ("which region" -> where).
 _PLACE_NOUNS = frozenset(
-    [
-        "place",
-        "country",
-        "countries",
-        "city",
-        "cities",
-        "state",
-        "states",
-        "region",
-        "province",
-        "town",
-        "village",
-        "area",
-        "capital",
-        "nation",
-        "continent",
-        "island",
-        "county",
-        "district",
-        "location",
-        "venue",
-        "stadium",
-        "airport",
-        "port",
-        "border",
-        "territory",
-        "neighborhood",
-        "neighbourhood",
-        "site",
-    ]
+    """
+    place country countries city cities state states region province town village area capital
+    nation continent island county district location venue stadium airport port border territory
+    neighborhood neighbourhood site
+    """.split()
 )
 _PERSON_NOUNS = frozenset(
-    [
-        "person",
-        "people",
-        "man",
-        "woman",
-        "men",
-        "women",
-        "leader",
-        "president",
-        "minister",
-        "official",
-        "actor",
-        "actress",
-        "singer",
-        "musician",
-        "artist",
-        "player",
-        "athlete",
-        "candidate",
-        "nominee",
-        "politician",
-        "senator",
-        "lawmaker",
-        "author",
-        "writer",
-        "director",
-        "ceo",
-        "executive",
-        "founder",
-        "judge",
-        "star",
-        "rapper",
-        "comedian",
-        "coach",
-        "team",
-        "company",
-        "firm",
-        "group",
-        "organization",
-        "organisation",
-        "party",
-        "band",
-        "celebrity",
-        "billionaire",
-        "chief",
-        "secretary",
-        "governor",
-        "mayor",
-        "king",
-        "queen",
-        "prince",
-        "lawyer",
-        "spokesperson",
-        "host",
-        "winner",
-        "member",
-        "journalist",
-        "scientist",
-        "doctor",
-    ]
+    """
+    person people man woman men women leader president minister official actor actress singer
+    musician artist player athlete candidate nominee politician senator lawmaker author writer
+    director ceo executive founder judge star rapper comedian coach team company firm group
+    organization organisation party band celebrity billionaire chief secretary governor mayor
+    king queen prince lawyer spokesperson host winner member journalist scientist doctor
+    """.split()
 )
 _TIME_NOUNS = frozenset(
-    ["year", "month", "day", "date", "time", "week", "decade", "century", "season"]
+    """
+    year month day date time week decade century season
+    """.split()
 )
 _COUNT_NOUNS = frozenset(["number", "amount", "percentage", "percent", "share", "total"])
 
 _AUX = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "has",
-        "have",
-        "had",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "am",
-    ]
+    """
+    is are was were do does did can could will would should has have had may might must shall am
+    """.split()
 )
 
 
