@@ -160,3 +160,17 @@ def test_manifest_is_valid_json_after_build(
     builder.build([seed_dir])
     data = json.loads((store.index_dir / store.current_name() / "manifest.json").read_text())
     assert data["embed_model"] == "test-hash-256" and len(data["articles"]) == 5
+
+
+def test_search_with_another_embedding_model_is_refused(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    from index.search import Searcher
+
+    builder.build([seed_dir])
+
+    class Other:
+        name = "other-model"
+
+    with pytest.raises(ModelMismatch, match="built with embedding model 'test-hash-256'"):
+        Searcher(store, Other()).search("troops")  # type: ignore[arg-type]
