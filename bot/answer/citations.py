@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answer.models import Citation
+from bot.answer.models import Answer, Citation
 from bot.answer.text import (
     TITLE_WORDS,
     content_terms,
@@ -192,3 +192,18 @@ def check_citations(text: str, passages: Sequence[Passage]) -> CheckedText:
     if dropped:
         logger.info("citation check dropped %d claim(s)", dropped)
     return CheckedText(out_text, citations, dropped)
+
+
+def cited_answer(question: str, draft: str, passages: list[Passage]) -> Answer:
+    """Check ``draft``'s citations against ``passages``; with none left standing, refuse."""
+    checked = check_citations(draft, passages)
+    if not checked.citations:
+        logger.warning("the citation check removed every sentence of the answer to %r", question)
+        return Answer.refusal(question, passages, dropped=checked.dropped)
+    return Answer(
+        question=question,
+        text=checked.text,
+        citations=checked.citations,
+        passages=passages,
+        dropped_claims=checked.dropped,
+    )

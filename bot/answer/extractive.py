@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answer.citations import check_citations
-from bot.answer.models import Answer
+from bot.answer.citations import cited_answer
+from bot.answer.models import REFUSAL_TEXT, Answer
 from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
     SentenceEvidence,
@@ -27,7 +26,6 @@ from index.models import Passage
 
 logger = logging.getLogger(__name__)
 
-REFUSAL_TEXT = "I couldn't find this in the archive."
 
 # Score weights. Coverage of the question is worth 1.0 at most; holding the expected answer
 # type is worth as much, because an on-topic sentence without the answer is the typical wrong
@@ -150,37 +148,14 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """Answer ``question`` from ``passages`` (ranked, best first), or refuse."""
-        started = time.perf_counter()
         info = analyze_question(question)
         passages = list(passages)
         chosen = _select(self.candidates(info, passages), self.max_sentences)
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
-            return self._refusal(question, passages, started)
+            return Answer.refusal(question, passages)
         draft = " ".join(_with_marker(c.sentence, c.passage_index + 1) for c in chosen)
-        checked = check_citations(draft, passages)
-        if not checked.citations:
-            logger.warning("citation check removed every extracted sentence for %r", question)
-            return self._refusal(question, passages, started)
-        return Answer(
-            question=question,
-            text=checked.text,
-            citations=checked.citations,
-            passages=passages,
-            dropped_claims=checked.dropped,
-            timings_ms={"answer": (time.perf_counter() - started) * 1000},
-        )
-
-    @staticmethod
-    def _refusal(question: str, passages: list[Passage], started: float) -> Answer:
-        return Answer(
-            question=question,
-            text=REFUSAL_TEXT,
-            citations=[],
-            passages=passages,
-            refused=True,
-            timings_ms={"answer": (time.perf_counter() - started) * 1000},
-        )
+        return cited_answer(question, draft, passages)
 
 
 __all__ = ["REFUSAL_TEXT", "Candidate", "ExtractiveAnswerer", "score_sentence"]

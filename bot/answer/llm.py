@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import httpx
 
-from bot.answer.citations import check_citations
-from bot.answer.extractive import REFUSAL_TEXT
-from bot.answer.models import Answer
+from bot.answer.citations import cited_answer
+from bot.answer.models import REFUSAL_TEXT, Answer
 from index.models import Passage
 
 if TYPE_CHECKING:  # bot.service pulls in retrieval; the answerer only needs the protocol
@@ -125,30 +123,18 @@ class LLMAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """Ask the model, verify its citations; refuse or fall back as needed."""
-        started = time.perf_counter()
         passages = list(passages)
         if not passages:
             # Nothing to cite: asking the model could only produce an unverifiable answer.
-            return self._refusal(question, passages, started, dropped=0)
+            return Answer.refusal(question, passages)
         try:
             reply = self.complete(build_messages(question, passages))
         except LLMUnavailable as exc:
             return self._fall_back(question, passages, exc.reason)
         if is_refusal(reply):
             logger.info("model %s refused %r", self.model, question)
-            return self._refusal(question, passages, started, dropped=0)
-        checked = check_citations(reply, passages)
-        if not checked.citations:
-            logger.warning("citation check removed every sentence of the model's reply: %r", reply)
-            return self._refusal(question, passages, started, dropped=checked.dropped)
-        return Answer(
-            question=question,
-            text=checked.text,
-            citations=checked.citations,
-            passages=passages,
-            dropped_claims=checked.dropped,
-            timings_ms={"answer": (time.perf_counter() - started) * 1000},
-        )
+            return Answer.refusal(question, passages)
+        return cited_answer(question, reply, passages)
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """POST the chat completion and return the assistant text; LLMUnavailable on failure."""
@@ -188,19 +174,6 @@ class LLMAnswerer:
             "this answer is extractive."
         )
         return replace(answer, notices=[notice, *answer.notices])
-
-    @staticmethod
-    def _refusal(question: str, passages: list[Passage], started: float, *, dropped: int) -> Answer:
-        # Passages stay on the refusal: front ends list them as the nearest articles.
-        return Answer(
-            question=question,
-            text=REFUSAL_TEXT,
-            citations=[],
-            passages=passages,
-            refused=True,
-            dropped_claims=dropped,
-            timings_ms={"answer": (time.perf_counter() - started) * 1000},
-        )
 
 
 __all__ = [

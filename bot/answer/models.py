@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from index.models import Passage
 
+REFUSAL_TEXT = "I couldn't find this in the archive."
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -15,18 +17,9 @@ class Citation:
     passage: Passage
 
     def to_json(self) -> dict[str, object]:
-        p = self.passage
-        return {
-            "n": self.n,
-            "article_id": p.article_id,
-            "title": p.title,
-            "publisher": p.publisher,
-            "published": p.published.isoformat() if p.published else None,
-            "url": p.url,
-            "path": p.path,
-            "passage": p.text,
-            "score": round(p.score, 4),
-        }
+        fields = self.passage.to_json()
+        fields["passage"] = fields.pop("text")
+        return {"n": self.n, **fields}
 
 
 @dataclass(frozen=True)
@@ -46,6 +39,17 @@ class Answer:
     dropped_claims: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def refusal(cls, question: str, nearest: list[Passage], *, dropped: int = 0) -> Answer:
+        """Nothing in the archive answers: say so, and keep the nearest passages to show."""
+        return cls(
+            question=question,
+            text=REFUSAL_TEXT,
+            passages=nearest,
+            refused=True,
+            dropped_claims=dropped,
+        )
+
     def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
@@ -53,17 +57,7 @@ class Answer:
             "refused": self.refused,
             "notices": list(self.notices),
             "citations": [c.to_json() for c in self.citations],
-            "passages": [
-                {
-                    "article_id": p.article_id,
-                    "title": p.title,
-                    "publisher": p.publisher,
-                    "published": p.published.isoformat() if p.published else None,
-                    "text": p.text,
-                    "score": round(p.score, 4),
-                }
-                for p in self.passages
-            ],
+            "passages": [p.to_json() for p in self.passages],
             "dropped_claims": self.dropped_claims,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
