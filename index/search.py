@@ -40,6 +40,8 @@ class FusionConfig:
     article_top: int = 2
     # Neighbour evidence: add neighbour_weight * fused score of the chunks just before/after.
     neighbour_weight: float = 0.0
+    # News puts the facts first: add lead_bonus * fused score to an article's first chunk.
+    lead_bonus: float = 0.0
     dedup_jaccard: float = 0.6  # word-shingle overlap above which two passages say the same
 
 
@@ -81,9 +83,10 @@ def add_article_evidence(
     article_weight: float,
     article_top: int,
     neighbour_weight: float,
+    lead_bonus: float = 0.0,
 ) -> list[tuple[str, float]]:
     """Raise each chunk by the fused scores of its article's other chunks and its neighbours."""
-    if article_weight <= 0 and neighbour_weight <= 0:
+    if article_weight <= 0 and neighbour_weight <= 0 and lead_bonus <= 0:
         return list(fused)
     base = dict(fused)
     by_article: dict[str, list[tuple[str, float]]] = defaultdict(list)
@@ -115,9 +118,11 @@ def add_article_evidence(
                     at.get((passage.article_id, pos - 1), 0.0)
                     + at.get((passage.article_id, pos + 1), 0.0)
                 )
+        if lead_bonus > 0 and _position(passage) == 0:
+            boost += lead_bonus * score
         out.append((cid, base[cid] + boost))
     # Keep scores within [0, 1] (rank 1 everywhere with a fully supported article scores 1).
-    top = 1.0 + article_weight * article_top + 2 * neighbour_weight
+    top = 1.0 + article_weight * article_top + 2 * neighbour_weight + lead_bonus
     out = [(cid, score / top) for cid, score in out]
     out.sort(key=lambda x: -x[1])
     return out
@@ -189,6 +194,7 @@ class Searcher:
             article_weight=cfg.article_weight,
             article_top=cfg.article_top,
             neighbour_weight=cfg.neighbour_weight,
+            lead_bonus=cfg.lead_bonus,
         )
         ranked = [
             replace(by_id[cid], score=score)

@@ -35,9 +35,13 @@ def root(
     config/defaults.toml. Exit codes: 0 ok, 1 usage or configuration error, 2 partial success.
     """
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    handler = logging.StreamHandler()
+    # The handler filters too: some libraries (bm25s) force their own logger to DEBUG on import.
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # Third-party chatter (telemetry notices, HTTP logs) only when asked for.
-    for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3", "bm25s"):
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     # A caller (a test, an embedding program) may pass a prepared App in obj["app"].
     ctx.obj = {"overrides": {}, **(ctx.obj or {})}
