@@ -216,6 +216,9 @@ def print_table(scores: dict[str, dict[str, float]], rat: dict[str, float | None
                 + f"{int(row['n']):6d}"
             )
     if any(v is not None for v in rat.values()):
+        ran = [b for b in BASELINES if b in scores]
+        if len(ran) < len(BASELINES):
+            print(f"(ratios against the baselines run only: {', '.join(ran)})")
         cells = "".join(f"{(f'{v:.3f}x' if v is not None else '-'):>16s}" for v in rat.values())
         print(f"{'newsdesk / best base':22s}" + cells)
         for metric in TARGET_METRICS:
