@@ -1,0 +1,125 @@
+"""Hybrid search: fusion pieces as pure functions, then the Searcher over the samples with the
+real MiniLM (ranking is asserted, so no fake embedder here)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index.build import IndexBuilder
+from index.chunk import Chunker
+from index.models import Passage
+from index.search import (
+    Searcher,
+    add_article_evidence,
+    drop_near_duplicates,
+    fuse,
+    interleave,
+    jaccard,
+    shingles,
+)
+from index.store import IndexStore, SearchFilters
+from tests.conftest import SEED_DIR
+
+
+def _p(cid: str, text: str, article: str | None = None) -> Passage:
+    return Passage(
+        chunk_id=cid, article_id=article or cid.split("#")[0], title="t", text=text, score=0.0
+    )
+
+
+def test_fuse_rewards_agreement_and_scales_to_one():
+    fused = dict(fuse([["a", "b", "c"], ["a", "c", "d"]], [1.0, 1.0], 60))
+    assert fused["a"] == pytest.approx(1.0)
+    assert fused["c"] > fused["b"] > 0 and fused["c"] > fused["d"]
+
+
+def test_fuse_weights_shift_the_order():
+    dense_heavy = [cid for cid, _ in fuse([["x", "y"], ["y", "x"]], [2.0, 1.0], 60)]
+    keyword_heavy = [cid for cid, _ in fuse([["x", "y"], ["y", "x"]], [1.0, 2.0], 60)]
+    assert dense_heavy[0] == "x" and keyword_heavy[0] == "y"
+
+
+def test_near_duplicates_keep_the_best_ranked_copy():
+    a = "North Korea sent over 11,000 troops to Russia in 2024 and another 3,000 this year."
+    ranked = [
+        _p("one#0", a),
+        _p("two#0", a.replace("this year", "early this year")),
+        _p("three#0", "Nordwind Airlines now flies from Moscow to Pyongyang once a month."),
+    ]
+    kept = drop_near_duplicates(ranked, 0.6, 10)
+    assert [p.chunk_id for p in kept] == ["one#0", "three#0"]
+    assert jaccard(shingles(a), shingles(a)) == 1.0
+
+
+def test_article_evidence_lifts_the_article_that_matches_in_several_chunks():
+    fused = [("lone#0", 0.9), ("main#0", 0.8), ("main#1", 0.7), ("main#2", 0.6)]
+    passages = {cid: _p(cid, cid) for cid, _ in fused}
+    boosted = add_article_evidence(fused, passages, article_weight=1.0, article_top=2)
+    assert boosted[0][0].startswith("main#")
+    assert all(0.0 <= s <= 1.0 for _, s in boosted)
+
+
+def test_interleave_alternates_and_keeps_every_id_once():
+    merged = interleave([("a", 1.0), ("b", 0.9), ("c", 0.8)], [("c", 0.8), ("a", 1.0), ("d", 0.1)])
+    assert [cid for cid, _ in merged] == ["a", "c", "b", "d"]
+
+
+@pytest.fixture(scope="module")
+def seed_store(tmp_path_factory: pytest.TempPathFactory, minilm) -> IndexStore:
+    root = tmp_path_factory.mktemp("search")
+    articles = root / "articles"
+    shutil.copytree(SEED_DIR, articles)
+    store = IndexStore(root / "index")
+    IndexBuilder(store, minilm, Chunker(180, 30), max_file_bytes=10**6).build([articles])
+    return store
+
+
+@pytest.fixture(scope="module")
+def searcher(seed_store: IndexStore, minilm) -> Searcher:
+    return Searcher(seed_store, minilm)
+
+
+def test_figure_question_ranks_the_passage_with_the_figure_first(searcher: Searcher):
+    top = searcher.search("How many artillery shells has North Korea sent?", k=5)
+    assert "9 million" in top[0].text and top[0].article_id.startswith("003_")
+    assert top[0].published == date(2025, 6, 5) and top[0].publisher == "UPI"
+    assert [p.score for p in top] == sorted((p.score for p in top), reverse=True)
+
+
+def test_rare_name_is_found_through_the_keyword_side(searcher: Searcher):
+    top = searcher.search("Nordwind", k=3)
+    assert "Nordwind" in top[0].text
+
+
+def test_results_carry_k_different_facts(searcher: Searcher):
+    top = searcher.search("Kim Jong Un unconditional support for Russia", k=8)
+    assert len({p.chunk_id for p in top}) == len(top)
+    sh = [shingles(p.text) for p in top]
+    assert all(jaccard(sh[i], sh[j]) < 0.6 for i in range(len(sh)) for j in range(i + 1, len(sh)))
+
+
+def test_filters_by_date_and_publisher(searcher: Searcher):
+    upi = searcher.search("troops", k=10, filters=SearchFilters(source="  upi "))
+    assert upi and {p.publisher for p in upi} == {"UPI"}
+    recent = searcher.search("troops", k=10, filters=SearchFilters(since=date(2025, 6, 1)))
+    assert recent and all(p.published and p.published >= date(2025, 6, 1) for p in recent)
+    assert searcher.search("troops", k=10, filters=SearchFilters(since=date(2030, 1, 1))) == []
+
+
+def test_searcher_follows_a_rebuild_swap(tmp_path: Path, minilm):
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED_DIR, articles)
+    store = IndexStore(tmp_path / "index")
+    builder = IndexBuilder(store, minilm, Chunker(180, 30), max_file_bytes=10**6)
+    builder.build([articles])
+    searcher = Searcher(store, minilm)
+    assert not any("otter" in p.text for p in searcher.search("otters Thames", k=3))
+    (articles / "otters.txt").write_text(
+        "Otters return\n\nOtters returned to the river Thames in London.\n"
+    )
+    builder.build([articles], rebuild=True)
+    assert any("Otters returned" in p.text for p in searcher.search("otters Thames", k=3))
