@@ -12,7 +12,6 @@ from bot.cli.common import ExitCode, err_console
 
 app = typer.Typer(
     name="newsdesk",
-    help="Ask questions about a news archive; every claim in the answer cites its passage.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -29,10 +28,11 @@ def root(
         0, "--verbose", "-v", count=True, help="More logging (-vv: debug)."
     ),
 ) -> None:
-    """newsdesk: cited answers from your news archive, offline by default.
+    """Ask questions about a news archive; every claim in the answer cites its passage.
 
-    Settings come from flags, then NEWSDESK_* environment variables, then .env, then
-    config/defaults.toml. Exit codes: 0 ok, 1 usage or configuration error, 2 partial success.
+    Settings: flags, then NEWSDESK_* environment variables, then .env, then config/defaults.toml.
+
+    Exit codes: 0 ok, 1 usage or configuration error, 2 partial success (some files failed).
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler()

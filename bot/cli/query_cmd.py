@@ -64,7 +64,7 @@ def ask(
     source: str | None = SOURCE,
     as_json: bool = AS_JSON,
 ) -> None:
-    """One answer to QUESTION, each claim cited [n] to the passage it came from."""
+    """One answer to QUESTION, each claim cited \\[n] to the passage it came from."""
     from bot.render import render_terminal
 
     nd = get_app(ctx)
