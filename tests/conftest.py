@@ -4,9 +4,14 @@ the real packaged MiniLM (session-scoped) where ranking matters."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +85,56 @@ def minilm():
     embedder = make_embedder("all-MiniLM-L6-v2")
     embedder.embed(["warm up"])
     return embedder
+
+
+@dataclass
+class ChatDouble:
+    """Queued replies out, recorded requests in. A reply is (status, body, delay_s)."""
+
+    replies: list[tuple[int, object, float]] = field(default_factory=list)
+    requests: list[dict[str, object]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    url: str = ""
+
+    def enqueue(self, content: str, *, delay_s: float = 0.0) -> None:
+        body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
+        self.replies.append((200, body, delay_s))
+
+    def enqueue_raw(self, status: int, body: object, *, delay_s: float = 0.0) -> None:
+        self.replies.append((status, body, delay_s))
+
+
+@pytest.fixture
+def chat() -> Iterator[ChatDouble]:
+    double = ChatDouble()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            double.requests.append({"path": self.path, **json.loads(self.rfile.read(length))})
+            double.headers.append(dict(self.headers))
+            status, body, delay = double.replies.pop(0) if double.replies else (500, {}, 0.0)
+            time.sleep(delay)
+            payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
+                pass  # the client timed out and hung up; that is the point of the test
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    double.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        yield double
+    finally:
+        server.shutdown()
+        server.server_close()

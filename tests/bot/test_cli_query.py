@@ -12,7 +12,7 @@ import pytest
 from bot.app import App
 from config.settings import load_settings
 from tests.cli_helpers import run_cli
-from tests.conftest import SEED_DIR
+from tests.conftest import SEED_DIR, ChatDouble
 
 QA_FILE = Path(__file__).resolve().parents[1] / "data" / "seed_qa.jsonl"
 
@@ -101,3 +101,39 @@ def test_chat_transcript_with_follow_up_and_stable_numbers(seed_app: App, capsys
     assert result.code == 0, result.err
     assert "Shoigu" in result.out
     assert result.out.count("[1]") >= 2
+
+
+@pytest.fixture
+def llm_app(seed_app: App, chat: ChatDouble) -> App:
+    """The same index, answered through an OpenAI-compatible endpoint on 127.0.0.1."""
+    settings = seed_app.settings.model_copy(
+        update={"llm_base_url": chat.url, "llm_model": "tiny-test", "llm_timeout_s": 2.0}
+    )
+    return App(settings, embedder_override=seed_app.embedder)
+
+
+def test_ask_through_the_llm_keeps_supported_claims(llm_app: App, chat: ChatDouble, capsys):
+    chat.enqueue(
+        "North Korea shipped as many as 9 million rounds of artillery ammunition [1]. "
+        "It also sent 40 tanks [1]."
+    )
+    data = run_cli(
+        capsys, "ask", "How many artillery shells has North Korea sent?", "--json", app=llm_app
+    ).json()
+    prompt = json.dumps(chat.requests[0]["messages"])
+    assert "[1]" in prompt and "2025-06-05" in prompt
+    assert (
+        data["answer"].startswith("North Korea shipped as many as 9 million")
+        and "tanks" not in data["answer"]
+    )
+    assert data["dropped_claims"] == 1
+    assert "9 million" in data["citations"][0]["passage"]
+
+
+def test_ask_falls_back_to_extractive_when_the_llm_is_down(llm_app: App, chat: ChatDouble, capsys):
+    chat.enqueue_raw(500, {"error": "boom"})
+    data = run_cli(
+        capsys, "ask", "How many artillery shells has North Korea sent?", "--json", app=llm_app
+    ).json()
+    assert any("did not answer" in n and "extractive" in n for n in data["notices"])
+    assert "9 million" in data["answer"]
