@@ -159,7 +159,7 @@ class IndexBuilder:
                 location=self.store.location,
             )
             for failure in report.failed:
-                logger.warning("could not index %s: %s", failure.path, failure.error)
+                logger.debug("could not index %s: %s", failure.path, failure.error)
             changed = bool(plan.to_embed or plan.removed_ids)
             if changed:
                 gen.manifest.bm25_stale = True

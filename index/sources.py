@@ -421,6 +421,5 @@ def load_paths(paths: Sequence[Path], *, max_bytes: int = 20_000_000) -> LoadRep
         file_articles, file_failures = load_file(found, max_bytes=max_bytes, root=root)
         articles.extend(file_articles)
         failures.extend(file_failures)
-    for failure in failures:
-        logger.warning("could not load %s: %s", failure.path, failure.error)
+    # Failures are returned, not logged: the caller reports each once (the CLI on one line).
     return LoadReport(articles=_unique(articles), failures=failures, seen_paths=frozenset(seen))

@@ -18,8 +18,11 @@ from bot.answer.citations import cited_answer
 from bot.answer.models import REFUSAL_TEXT, Answer
 from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
+    Relevance,
     SentenceEvidence,
     assess_passages,
+    new_name_tokens,
+    passage_title_coverage,
 )
 from bot.answer.text import AnswerKind, QuestionInfo, analyze_question, content_terms, term_in
 from index.models import Passage
@@ -36,6 +39,11 @@ W_ANSWER_TYPE = 1.0
 W_FOCUS = 0.3
 W_RANK = 0.15
 RESTATEMENT_PENALTY = 0.6
+# Answer redundancy: a name that recurs in the sentences (and titles) matching the question
+# across the top passages is likely the answer; a sentence holding the most-voted name gains
+# up to this much. A new name in a "which X" sentence is the typed answer those questions want.
+W_VOTE = 0.6
+W_WHICH_NAME = 0.3
 # A further sentence joins the answer only if it scores at least this share of the best one.
 MIN_RELATIVE_SCORE = 0.75
 # Sentences sharing this share of content terms are the same news told twice.

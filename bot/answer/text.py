@@ -463,6 +463,8 @@ _IRREGULAR = {
     "people": "person",
     "countries": "country",
     "shipped": "ship",
+    "sued": "sue",
+    "suing": "sue",
     "elected": "elect",
     "election": "elect",
 }
@@ -805,6 +807,9 @@ class QuestionInfo:
     numbers: frozenset[float]
     years: frozenset[int]
     kind: AnswerKind
+    # "Which X ...?" / "What X ...?": the answer is usually a name even when X is no person or
+    # place ("which cryptocurrency", "which automaker").
+    asks_which: bool = False
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -893,6 +898,18 @@ def _question_kind(question: str) -> AnswerKind:
 _DEMONYM_ENDINGS = ("ican", "ian", "ean", "ese", "ish", "ern")
 
 
+# Quiz framing of time ("this week", "last weekend", "recently"): it dates the question, while
+# the article says "Saturday" or "on Oct. 3", so as a content term it only dilutes coverage.
+FRAMING_TERMS = frozenset(
+    """
+    week weekend month year last past recent recently today yesterday tonight currently latest
+    """.split()
+)
+# The archive's home country: US news rarely spells out "US" ("the House", "the presidential
+# race"), so a question's "US" qualifies the setting rather than naming what must be found.
+HOME_COUNTRY = frozenset({("us",), ("usa",), ("america",), ("united", "state")})
+
+
 def _question_entities(question: str) -> tuple[tuple[str, ...], ...]:
     """Named entities of a question: capitalised runs, title words stripped.
 
@@ -905,6 +922,8 @@ def _question_entities(question: str) -> tuple[tuple[str, ...], ...]:
         if len(terms) == 1 and terms[0].endswith(_DEMONYM_ENDINGS):
             # "American football team", "Republican nominee": an adjective, not what the
             # question is about; it stays an ordinary content term.
+            continue
+        if terms in HOME_COUNTRY:
             continue
         if terms and terms not in out:
             out.append(terms)
@@ -919,7 +938,7 @@ def analyze_question(question: str) -> QuestionInfo:
     asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
     terms: list[str] = []
     for term in content_terms(question):
-        if term not in terms:
+        if term not in terms and term not in FRAMING_TERMS:
             terms.append(term)
     info = QuestionInfo(
         question=question,
@@ -928,6 +947,8 @@ def analyze_question(question: str) -> QuestionInfo:
         numbers=frozenset(numbers(question)),
         years=frozenset(years(question)),
         kind=_question_kind(asking[-1] if asking else question),
+        asks_which=re.search(r"\b(which|what)\s+(?!is\b|are\b|was\b|were\b|did\b|does\b|do\b)"
+                             r"[a-z]", (asking[-1] if asking else question).lower()) is not None,
     )
     logger.debug("question analysed: %s", info)
     return info
