@@ -40,8 +40,8 @@ class FusionConfig:
     article_weight: float = 1.0
     article_top: int = 2
     dedup_jaccard: float = 0.6  # word-shingle overlap above which two passages say the same
-    # At most this many chunks of one article in the top k (0: no cap); the rest follow after.
-    max_per_article: int = 0
+    # Stitch up to this many retrieved chunks of one article into one passage (1: no merging).
+    merge_per_article: int = 4
     # Alternate the evidence-boosted order with the plain fused order (see ``interleave``).
     interleave: bool = True
 
@@ -137,17 +137,43 @@ def monotone(
     return out
 
 
-def cap_per_article(passages: Sequence[Passage], cap: int) -> list[Passage]:
-    """Stable reorder: an article's chunks beyond the first ``cap`` move behind the others."""
-    if cap <= 0:
+def merge_by_article(passages: Sequence[Passage], cap: int) -> list[Passage]:
+    """One passage per article, at the rank of its best chunk: up to ``cap`` of its retrieved
+    chunks stitched in reading order (overlaps removed, gaps marked with an ellipsis).
+
+    Small chunks rank precisely but split a story; a reader (and the answerer) wants the
+    article's matching chunks together. Nothing is added that retrieval did not return, so the
+    reading cost is unchanged (measured: mrr@10 up, recall@1024tok kept; bench/README.md).
+    """
+    if cap <= 1:
         return list(passages)
-    seen: dict[str, int] = defaultdict(int)
-    head: list[Passage] = []
-    tail: list[Passage] = []
+    groups: dict[str, list[Passage]] = {}
     for passage in passages:
-        seen[passage.article_id] += 1
-        (head if seen[passage.article_id] <= cap else tail).append(passage)
-    return head + tail
+        group = groups.setdefault(passage.article_id, [])
+        if len(group) < cap:
+            group.append(passage)
+    return [_stitch(group) for group in groups.values()]
+
+
+def _stitch(group: list[Passage]) -> Passage:
+    if len(group) == 1:
+        return group[0]
+    parts = sorted(group, key=lambda p: p.start)
+    text, end = parts[0].text, parts[0].end
+    for part in parts[1:]:
+        if part.start <= end:  # overlapping or touching chunks: continue the quote exactly
+            text += part.text[end - part.start :]
+        else:
+            text += " … " + part.text
+        end = max(end, part.end)
+    best = group[0]
+    return replace(
+        best,
+        chunk_id="+".join(p.chunk_id for p in parts),
+        text=text,
+        start=parts[0].start,
+        end=end,
+    )
 
 
 def drop_near_duplicates(passages: Sequence[Passage], threshold: float, k: int) -> list[Passage]:
@@ -224,5 +250,5 @@ class Searcher:
             for cid, score in fused
             if cid in by_id and filters.admits(by_id[cid])
         ]
-        ranked = cap_per_article(ranked, cfg.max_per_article)
-        return drop_near_duplicates(ranked, cfg.dedup_jaccard, k)
+        unique = drop_near_duplicates(ranked, cfg.dedup_jaccard, k)
+        return merge_by_article(unique, cfg.merge_per_article)

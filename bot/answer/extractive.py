@@ -18,13 +18,17 @@ from bot.answer.citations import cited_answer
 from bot.answer.models import REFUSAL_TEXT, Answer
 from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
-    Relevance,
     SentenceEvidence,
     assess_passages,
-    new_name_tokens,
-    passage_title_coverage,
 )
-from bot.answer.text import AnswerKind, QuestionInfo, analyze_question, content_terms, term_in
+from bot.answer.text import (
+    AnswerKind,
+    QuestionInfo,
+    analyze_question,
+    content_terms,
+    term_in,
+    years,
+)
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -39,11 +43,8 @@ W_ANSWER_TYPE = 1.0
 W_FOCUS = 0.3
 W_RANK = 0.15
 RESTATEMENT_PENALTY = 0.6
-# Answer redundancy: a name that recurs in the sentences (and titles) matching the question
-# across the top passages is likely the answer; a sentence holding the most-voted name gains
-# up to this much. A new name in a "which X" sentence is the typed answer those questions want.
-W_VOTE = 0.6
-W_WHICH_NAME = 0.3
+# A sentence dated to other years than the question's is last year's news ("... for 2022").
+OTHER_YEAR_PENALTY = 0.5
 # A further sentence joins the answer only if it scores at least this share of the best one.
 MIN_RELATIVE_SCORE = 0.75
 # Sentences sharing this share of content terms are the same news told twice.
@@ -87,6 +88,10 @@ def score_sentence(info: QuestionInfo, evidence: SentenceEvidence, rank: int) ->
     elif len(fresh) < 2:
         # Nothing beyond the question's own words: a restatement, not an answer.
         score -= RESTATEMENT_PENALTY
+    if info.years:
+        stated = years(evidence.text)
+        if stated and not stated & info.years:
+            score -= OTHER_YEAR_PENALTY
     score += W_FOCUS * _focus(info, terms)
     score += W_RANK / (1 + rank)
     return score
@@ -126,7 +131,9 @@ def _with_marker(sentence: str, k: int) -> str:
     sentence = sentence.strip()
     if _TRAILING_PUNCT.search(sentence):
         return f"{sentence[:-1]} [{k}]{sentence[-1]}"
-    return f"{sentence} [{k}]"
+    # A headline has no full stop; without one the citation check would read it and the next
+    # sentence as one claim.
+    return f"{sentence} [{k}]."
 
 
 class ExtractiveAnswerer:

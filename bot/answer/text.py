@@ -807,9 +807,6 @@ class QuestionInfo:
     numbers: frozenset[float]
     years: frozenset[int]
     kind: AnswerKind
-    # "Which X ...?" / "What X ...?": the answer is usually a name even when X is no person or
-    # place ("which cryptocurrency", "which automaker").
-    asks_which: bool = False
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -947,8 +944,6 @@ def analyze_question(question: str) -> QuestionInfo:
         numbers=frozenset(numbers(question)),
         years=frozenset(years(question)),
         kind=_question_kind(asking[-1] if asking else question),
-        asks_which=re.search(r"\b(which|what)\s+(?!is\b|are\b|was\b|were\b|did\b|does\b|do\b)"
-                             r"[a-z]", (asking[-1] if asking else question).lower()) is not None,
     )
     logger.debug("question analysed: %s", info)
     return info

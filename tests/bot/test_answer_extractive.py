@@ -302,3 +302,44 @@ def test_no_passages_means_refusal(answerer: ExtractiveAnswerer) -> None:
 def test_max_sentences_must_be_positive() -> None:
     with pytest.raises(ValueError):
         ExtractiveAnswerer(max_sentences=0)
+
+
+def _news(text: str, title: str = "House votes", n: int = 0) -> Passage:
+    return Passage(chunk_id=f"n:{n}", article_id=f"n{n}", title=title, text=text, score=0.5)
+
+
+def test_home_country_and_time_framing_do_not_refuse_a_matching_passage(
+    answerer: ExtractiveAnswerer,
+) -> None:
+    # US news rarely writes "US" ("the House"), and "this week" dates the quiz, not the event.
+    passage = _news(
+        "House Speaker Kevin McCarthy was ousted by a handful of hardliners on Tuesday. "
+        "Lawmakers will now elect a new speaker."
+    )
+    answer = answerer.answer(
+        "Which lawmaker was ousted as speaker of the US House this week?", [passage]
+    )
+    assert not answer.refused
+    assert answer.text.startswith("House Speaker Kevin McCarthy was ousted")
+
+
+def test_a_headline_sentence_keeps_its_citation(answerer: ExtractiveAnswerer) -> None:
+    # A headline has no full stop: the marker must still close it as its own claim.
+    passage = _news(
+        "Patrick Dempsey named People's Sexiest Man Alive for 2023\n"
+        "The actor was announced on a talk show on Tuesday.",
+        title="People magazine names its Sexiest Man Alive",
+    )
+    answer = answerer.answer("Who was named People's Sexiest Man Alive of 2023?", [passage])
+    assert not answer.refused
+    assert answer.text.startswith("Patrick Dempsey named People's Sexiest Man Alive for 2023 [1].")
+
+
+def test_prefers_the_sentence_of_the_question_year(answerer: ExtractiveAnswerer) -> None:
+    passage = _news(
+        "Chris Evans was named People magazine's Sexiest Man Alive for 2022 last year. "
+        "Patrick Dempsey was named People magazine's Sexiest Man Alive for 2023 on Tuesday.",
+        title="Sexiest Man Alive",
+    )
+    answer = answerer.answer("Who was named People's Sexiest Man Alive of 2023?", [passage])
+    assert answer.text.startswith("Patrick Dempsey")

@@ -207,3 +207,13 @@ def test_reasons_are_reported() -> None:
 
 def test_question_without_content_words_is_refused() -> None:
     assert relevant_passages("What is it?", PASSAGES) == []
+
+
+def test_question_framing_and_home_country_are_not_required_terms() -> None:
+    from bot.answer.text import analyze_question
+
+    info = analyze_question("Which Republican candidate dropped out of the US race last weekend?")
+    assert info.entities == ()
+    assert not {"week", "weekend", "last"} & set(info.terms)
+    assert "us" in info.terms  # still an ordinary term
+    assert analyze_question("Which state sued Meta?").terms[:2] == ("state", "sue")

@@ -19,15 +19,22 @@ from index.search import (
     fuse,
     interleave,
     jaccard,
+    merge_by_article,
     shingles,
 )
 from index.store import IndexStore, SearchFilters
 from tests.conftest import SEED_DIR
 
 
-def _p(cid: str, text: str, article: str | None = None) -> Passage:
+def _p(cid: str, text: str, article: str | None = None, start: int = 0) -> Passage:
     return Passage(
-        chunk_id=cid, article_id=article or cid.split("#")[0], title="t", text=text, score=0.0
+        chunk_id=cid,
+        article_id=article or cid.split("#")[0],
+        title="t",
+        text=text,
+        score=0.0,
+        start=start,
+        end=start + len(text),
     )
 
 
@@ -66,6 +73,22 @@ def test_article_evidence_lifts_the_article_that_matches_in_several_chunks():
 def test_interleave_alternates_and_keeps_every_id_once():
     merged = interleave([("a", 1.0), ("b", 0.9), ("c", 0.8)], [("c", 0.8), ("a", 1.0), ("d", 0.1)])
     assert [cid for cid, _ in merged] == ["a", "c", "b", "d"]
+
+
+def test_merge_stitches_an_articles_chunks_in_reading_order_at_its_best_rank():
+    article = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota. Kappa lambda mu."
+    second = _p("a#1", article[10:40], start=10)  # overlaps the first chunk
+    first = _p("a#0", article[0:20], start=0)
+    far = _p("a#3", article[52:], start=52)
+    other = _p("b#0", "Another story entirely.")
+    merged = merge_by_article([second, other, first, far], cap=3)
+    assert [p.article_id for p in merged] == ["a", "b"]
+    assert merged[0].text == article[0:40] + " … " + article[52:]
+    assert merged[0].chunk_id == "a#0+a#1+a#3" and (merged[0].start, merged[0].end) == (
+        0,
+        len(article),
+    )
+    assert merge_by_article([second, other, first], cap=1) == [second, other, first]
 
 
 @pytest.fixture(scope="module")
