@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense (Chroma) + keyword (BM25) fused by weighted reciprocal rank, lifted by
-article evidence, then near-duplicate removal so the top k carries k different facts.
+article evidence, near-duplicate removal (so the top k chunks carry k different facts), then each
+article's retrieved chunks stitched into one passage in reading order.
 
 Article evidence: a news question is about an event, and the article that reports the event
 matches the question in several of its chunks, while a passing mention elsewhere matches in
