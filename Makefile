@@ -29,7 +29,7 @@ chat: index  ## set up, build the index of the sample corpus, open the REPL
 	$(BIN)/newsdesk chat
 
 test: setup  ## set up and run the whole test suite (what CI runs)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 lint: setup  ## ruff

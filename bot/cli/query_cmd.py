@@ -30,7 +30,13 @@ AS_JSON = typer.Option(False, "--json", help="Print JSON instead of formatted te
 def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="What to look for."),
-    k: int = typer.Option(10, "-k", min=1, max=100, help="How many passages."),
+    k: int = typer.Option(
+        10,
+        "-k",
+        min=1,
+        max=100,
+        help="Chunks to retrieve; an article's chunks come back as one passage.",
+    ),
     since: str | None = SINCE,
     source: str | None = SOURCE,
     as_json: bool = AS_JSON,
@@ -59,7 +65,9 @@ def search(
 def ask(
     ctx: typer.Context,
     question: str = typer.Argument(..., help="Your question."),
-    k: int | None = typer.Option(None, "-k", min=1, max=100, help="Passages to retrieve."),
+    k: int | None = typer.Option(
+        None, "-k", min=1, max=100, help="Chunks to retrieve (default NEWSDESK_TOP_K)."
+    ),
     since: str | None = SINCE,
     source: str | None = SOURCE,
     as_json: bool = AS_JSON,
