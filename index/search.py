@@ -2,6 +2,10 @@
 article evidence, near-duplicate removal (so the top k chunks carry k different facts), then each
 article's retrieved chunks stitched into one passage in reading order.
 
+Recency: a question put to a news archive means the newest reporting of its subject (last
+year's final and this year's read alike), so fused scores are raised for articles published
+close to the archive's newest article -- unless the question names an earlier year.
+
 Article evidence: a news question is about an event, and the article that reports the event
 matches the question in several of its chunks, while a passing mention elsewhere matches in
 one. Each candidate chunk's fused score is raised by a share of the best scores of the other
@@ -13,10 +17,12 @@ answers in passing keeps its place. Measured on RealTime QA by bench/retrieval_q
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from index.embed import Embedder
 from index.keyword import KeywordIndex
@@ -26,6 +32,10 @@ from index.store import Generation, IndexStore, SearchFilters, check_model, norm
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Between the retrieved chunks of one article stitched into a passage: a paragraph of its own,
+# so that nobody (reader or sentence splitter) takes it for part of a sentence.
+STITCH_GAP = "\n\n…\n\n"
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,14 @@ class FusionConfig:
     rrf_k: float = 60.0
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
+    # Recency: x (1 + recency_weight * exp(-age_days / recency_days)), age counted back from
+    # the newest article in the index; 0 turns it off.
+    recency_weight: float = 0.5
+    recency_days: float = 7.0
     # Article evidence: add article_weight x (sum of the best `article_top` fused scores of the
     # article's *other* candidate chunks) to each chunk's score.
     article_weight: float = 1.0
-    article_top: int = 2
+    article_top: int = 3
     dedup_jaccard: float = 0.6  # word-shingle overlap above which two passages say the same
     # Stitch up to this many retrieved chunks of one article into one passage (1: no merging).
     merge_per_article: int = 4
@@ -70,6 +84,35 @@ def fuse(
             scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + rank + 1)
     best = sum(w / (rrf_k + 1) for w in weights) or 1.0
     return sorted(((cid, s / best) for cid, s in scores.items()), key=lambda x: -x[1])
+
+
+def asks_about_the_past(query: str, newest: date) -> bool:
+    """The question names a year before the archive's newest one ("the 2019 final")."""
+    return any(int(y) < newest.year for y in _YEAR.findall(query))
+
+
+def weight_by_recency(
+    fused: Sequence[tuple[str, float]],
+    passages: dict[str, Passage],
+    newest: date,
+    *,
+    weight: float,
+    days: float,
+) -> list[tuple[str, float]]:
+    """Raise each chunk by ``weight * exp(-age / days)`` of its score, age in days before
+    ``newest``; undated chunks are left as they are. Rescaled to [0, 1], re-sorted."""
+    if weight <= 0 or days <= 0:
+        return list(fused)
+    out: list[tuple[str, float]] = []
+    for cid, score in fused:
+        passage = passages.get(cid)
+        factor = 1.0
+        if passage is not None and passage.published is not None:
+            age = max(0, (newest - passage.published).days)
+            factor += weight * math.exp(-age / days)
+        out.append((cid, score / (1.0 + weight) * factor))
+    out.sort(key=lambda x: -x[1])
+    return out
 
 
 def add_article_evidence(
@@ -165,7 +208,7 @@ def _stitch(group: list[Passage]) -> Passage:
         if part.start <= end:  # overlapping or touching chunks: continue the quote exactly
             text += part.text[end - part.start :]
         else:
-            text += " … " + part.text
+            text += STITCH_GAP + part.text
         end = max(end, part.end)
     best = group[0]
     return replace(
@@ -203,6 +246,7 @@ class Searcher:
         self.fusion = fusion or FusionConfig()
         self._gen: Generation | None = None
         self._keyword: KeywordIndex | None = None
+        self._newest: date | None = None
 
     def generation(self) -> Generation:
         name = self.store.current_name()
@@ -211,6 +255,8 @@ class Searcher:
             check_model(gen.manifest, self.embedder.name)
             self._gen = gen
             self._keyword = KeywordIndex.load(gen.bm25_dir)
+            dates = [a.published for a in gen.manifest.articles.values() if a.published]
+            self._newest = max(dates, default=None)
         return self._gen
 
     def search(
@@ -237,6 +283,10 @@ class Searcher:
             [cfg.dense_weight, cfg.keyword_weight],
             cfg.rrf_k,
         )
+        if self._newest is not None and not asks_about_the_past(query, self._newest):
+            fused = weight_by_recency(
+                fused, by_id, self._newest, weight=cfg.recency_weight, days=cfg.recency_days
+            )
         boosted = add_article_evidence(
             fused,
             by_id,

@@ -13,20 +13,29 @@ from index.build import IndexBuilder
 from index.chunk import Chunker
 from index.models import Passage
 from index.search import (
+    STITCH_GAP,
     Searcher,
     add_article_evidence,
+    asks_about_the_past,
     drop_near_duplicates,
     fuse,
     interleave,
     jaccard,
     merge_by_article,
     shingles,
+    weight_by_recency,
 )
 from index.store import IndexStore, SearchFilters
 from tests.conftest import SEED_DIR
 
 
-def _p(cid: str, text: str, article: str | None = None, start: int = 0) -> Passage:
+def _p(
+    cid: str,
+    text: str,
+    article: str | None = None,
+    start: int = 0,
+    published: date | None = None,
+) -> Passage:
     return Passage(
         chunk_id=cid,
         article_id=article or cid.split("#")[0],
@@ -35,6 +44,7 @@ def _p(cid: str, text: str, article: str | None = None, start: int = 0) -> Passa
         score=0.0,
         start=start,
         end=start + len(text),
+        published=published,
     )
 
 
@@ -70,6 +80,32 @@ def test_article_evidence_lifts_the_article_that_matches_in_several_chunks():
     assert all(0.0 <= s <= 1.0 for _, s in boosted)
 
 
+def test_recency_lifts_this_weeks_report_over_last_years_equal_match():
+    newest = date(2023, 11, 3)
+    passages = {
+        "old#0": _p("old#0", "x", published=date(2022, 11, 5)),
+        "new#0": _p("new#0", "x", published=date(2023, 11, 1)),
+        "mid#0": _p("mid#0", "x", published=date(2023, 10, 20)),
+        "undated#0": _p("undated#0", "x"),
+    }
+    fused = [("old#0", 1.0), ("undated#0", 0.99), ("mid#0", 0.98), ("new#0", 0.97)]
+    ranked = weight_by_recency(fused, passages, newest, weight=0.5, days=7)
+    assert [cid for cid, _ in ranked] == ["new#0", "mid#0", "old#0", "undated#0"]
+    assert all(0.0 <= s <= 1.0 for _, s in ranked)
+    # A match that is much better still wins: recency only reorders near-equals.
+    strong = [("old#0", 1.0), ("new#0", 0.5)]
+    assert weight_by_recency(strong, passages, newest, weight=0.5, days=7)[0][0] == "old#0"
+    assert weight_by_recency(fused, passages, newest, weight=0.0, days=7) == fused
+
+
+def test_a_question_naming_an_earlier_year_is_not_pulled_to_the_present():
+    newest = date(2023, 11, 3)
+    assert asks_about_the_past("Who won the 2019 World Series?", newest)
+    assert not asks_about_the_past("Who dropped out of the 2024 race?", newest)
+    assert not asks_about_the_past("Who won the World Series this week?", newest)
+    assert not asks_about_the_past("How many of the 1500 workers struck?", newest)
+
+
 def test_interleave_alternates_and_keeps_every_id_once():
     merged = interleave([("a", 1.0), ("b", 0.9), ("c", 0.8)], [("c", 0.8), ("a", 1.0), ("d", 0.1)])
     assert [cid for cid, _ in merged] == ["a", "c", "b", "d"]
@@ -83,7 +119,7 @@ def test_merge_stitches_an_articles_chunks_in_reading_order_at_its_best_rank():
     other = _p("b#0", "Another story entirely.")
     merged = merge_by_article([second, other, first, far], cap=3)
     assert [p.article_id for p in merged] == ["a", "b"]
-    assert merged[0].text == article[0:40] + " … " + article[52:]
+    assert merged[0].text == article[0:40] + STITCH_GAP + article[52:]
     assert merged[0].chunk_id == "a#0+a#1+a#3" and (merged[0].start, merged[0].end) == (
         0,
         len(article),
