@@ -100,16 +100,18 @@ def weight_by_recency(
     days: float,
 ) -> list[tuple[str, float]]:
     """Raise each chunk by ``weight * exp(-age / days)`` of its score, age in days before
-    ``newest``; undated chunks are left as they are. Rescaled to [0, 1], re-sorted."""
+    ``newest``: what is known to be old steps back. An undated chunk is not known to be old and
+    gets the full raise. Rescaled to [0, 1], re-sorted."""
     if weight <= 0 or days <= 0:
         return list(fused)
     out: list[tuple[str, float]] = []
     for cid, score in fused:
         passage = passages.get(cid)
-        factor = 1.0
-        if passage is not None and passage.published is not None:
+        if passage is None or passage.published is None:
+            factor = 1.0 + weight
+        else:
             age = max(0, (newest - passage.published).days)
-            factor += weight * math.exp(-age / days)
+            factor = 1.0 + weight * math.exp(-age / days)
         out.append((cid, score / (1.0 + weight) * factor))
     out.sort(key=lambda x: -x[1])
     return out
