@@ -20,6 +20,7 @@ from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
     SentenceEvidence,
     assess_passages,
+    term_weights,
 )
 from bot.answer.text import (
     AnswerKind,
@@ -101,19 +102,31 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def _select(candidates: list[Candidate], limit: int) -> list[Candidate]:
-    """Best first; further picks from other passages where possible, no near-duplicates."""
+def anchor_term(best: Candidate, weights: dict[str, float]) -> str | None:
+    """The rarest question term the best sentence holds: what the answer is about."""
+    held = [t for t in weights if term_in(t, best.terms)]
+    return max(held, key=lambda t: weights[t]) if held else None
+
+
+def _select(
+    candidates: list[Candidate], limit: int, weights: dict[str, float] | None = None
+) -> list[Candidate]:
+    """Best first; further picks from other passages where possible, no near-duplicates.
+
+    A further sentence must hold the best one's anchor term: asked how many *shells* were
+    sent, a sentence on how many troops were sent is on topic but answers something else."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
         return []
     best = ranked[0]
     chosen = [best]
     floor = best.score * MIN_RELATIVE_SCORE
+    anchor = anchor_term(best, weights) if weights else None
     for require_new_passage in (True, False):
         for cand in ranked[1:]:
             if len(chosen) >= limit or cand.score < floor:
                 break
-            if cand in chosen:
+            if cand in chosen or (anchor and not term_in(anchor, cand.terms)):
                 continue
             if require_new_passage and any(c.passage_index == cand.passage_index for c in chosen):
                 continue
@@ -165,7 +178,9 @@ class ExtractiveAnswerer:
         """Answer ``question`` from ``passages`` (ranked, best first), or refuse."""
         info = analyze_question(question)
         passages = list(passages)
-        chosen = _select(self.candidates(info, passages), self.max_sentences)
+        chosen = _select(
+            self.candidates(info, passages), self.max_sentences, term_weights(info, passages)
+        )
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
             return Answer.refusal(question, passages)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer.extractive import REFUSAL_TEXT, ExtractiveAnswerer
-from bot.answer.text import content_terms
+from bot.answer.text import content_terms, split_sentences
 from index.models import Passage
 
 ARTICLES = Path(__file__).resolve().parents[2] / "data" / "articles"
@@ -193,6 +193,16 @@ def test_artillery_shells_answer_cites_the_003_passage(answerer: ExtractiveAnswe
     n = int(answer.text[marker + 1 : answer.text.index("]", marker)])
     assert "9 million rounds" in next(c for c in answer.citations if c.n == n).passage.text
     assert answer.passages == passages
+
+
+def test_further_sentences_stay_on_what_was_asked(answerer: ExtractiveAnswerer) -> None:
+    # Asked about shells, troop counts are on topic (North Korea, sent, a number) but answer
+    # another question; every further sentence must hold the anchor term ("artillery").
+    question = "How many artillery shells has North Korea sent?"
+    answer = answerer.answer(question, retrieve(question))
+    assert "9 million" in answer.text
+    sentences = split_sentences(answer.text)
+    assert sentences and all("artillery" in s for s in sentences), sentences
 
 
 @pytest.mark.parametrize(
