@@ -195,16 +195,6 @@ def test_artillery_shells_answer_cites_the_003_passage(answerer: ExtractiveAnswe
     assert answer.passages == passages
 
 
-def test_further_sentences_stay_on_what_was_asked(answerer: ExtractiveAnswerer) -> None:
-    # Asked about shells, troop counts are on topic (North Korea, sent, a number) but answer
-    # another question; every further sentence must hold the anchor term ("artillery").
-    question = "How many artillery shells has North Korea sent?"
-    answer = answerer.answer(question, retrieve(question))
-    assert "9 million" in answer.text
-    sentences = split_sentences(answer.text)
-    assert sentences and all("artillery" in s for s in sentences), sentences
-
-
 @pytest.mark.parametrize(
     ("question", "gold", "article"),
     [
@@ -353,3 +343,29 @@ def test_prefers_the_sentence_of_the_question_year(answerer: ExtractiveAnswerer)
     )
     answer = answerer.answer("Who was named People's Sexiest Man Alive of 2023?", [passage])
     assert answer.text.startswith("Patrick Dempsey")
+
+
+def test_further_sentences_stay_on_what_was_asked(answerer: ExtractiveAnswerer) -> None:
+    # Troop counts are on topic (North Korea, sent, a number) but answer another question:
+    # every further sentence must hold the best one's anchor term ("artillery").
+    shells = _news(
+        "North Korea has sent as many as 9 million rounds of artillery shells to Russia, "
+        "the monitoring team said.",
+        title="North Korea arms Russia",
+        n=1,
+    )
+    troops = _news(
+        "Ukrainian officials say North Korea has sent about 14,000 troops to Russia so far.",
+        title="North Korea troops in Russia",
+        n=2,
+    )
+    more_shells = _news(
+        "South Korea says the North sent 12,000 containers of artillery shells to Russia.",
+        title="Seoul on North Korean arms",
+        n=3,
+    )
+    question = "How many artillery shells has North Korea sent to Russia?"
+    answer = answerer.answer(question, [shells, troops, more_shells])
+    sentences = split_sentences(answer.text)
+    assert "9 million" in answer.text and len(sentences) == 2, sentences
+    assert all("artillery" in s for s in sentences), sentences
