@@ -4,9 +4,11 @@ One ``Conversation`` per REPL session or Discord thread. It does no I/O and call
 every front end can reuse it and tests can drive it with canned answers.
 
 Stable numbers: each answer arrives numbered ``[1]..[m]`` locally. A person who read "[2]" in
-the first answer and asks "tell me more about [2]" three turns later means *that* passage, so
-the conversation keeps a registry keyed by passage ``chunk_id``: a passage keeps the number it
-was first shown with, and a new passage takes the next free number.
+the first answer and asks "tell me more about [2]" three turns later means *that* source, so
+the conversation keeps a registry keyed by article: an article keeps the number it was first
+shown with (search hands over one passage per article, stitched from the chunks that matched,
+so a later question may quote other lines of it under the same number), and a new article
+takes the next free number. "[n]" in a follow-up means the passage first shown as ``[n]``.
 
 Follow-ups: retrieval needs a self-contained query, but people ask "and what did Shoigu say?"
 or "how many did they send?". Without an LLM the rewrite stays simple and predictable: a
@@ -122,7 +124,7 @@ class Conversation:
 
     def __init__(self) -> None:
         self._turns: list[Turn] = []
-        self._by_chunk: dict[str, int] = {}  # chunk_id -> stable number
+        self._by_article: dict[str, int] = {}  # article_id -> stable number
         self._by_number: dict[int, Citation] = {}  # stable number -> first citation shown
 
     @property
@@ -182,12 +184,12 @@ class Conversation:
         return stable
 
     def _register(self, citation: Citation) -> int:
-        chunk_id = citation.passage.chunk_id
-        if chunk_id not in self._by_chunk:
+        article_id = citation.passage.article_id
+        if article_id not in self._by_article:
             n = max(self._by_number, default=0) + 1
-            self._by_chunk[chunk_id] = n
+            self._by_article[article_id] = n
             self._by_number[n] = Citation(n, citation.passage)
-        return self._by_chunk[chunk_id]
+        return self._by_article[article_id]
 
     @staticmethod
     def _renumber(answer: Answer, numbering: dict[int, int]) -> Answer:

@@ -83,6 +83,18 @@ def test_a_passage_keeps_its_number_for_the_whole_conversation() -> None:
     ]
 
 
+def test_another_passage_of_a_cited_article_keeps_the_articles_number() -> None:
+    conv = Conversation()
+    conv.record("q1", answer("q1", "Shoigu came [1]. Shells [2].", SHOIGU, SHELLS))
+    later = Passage(**{**SHOIGU.__dict__, "chunk_id": "shoigu-3", "text": "He praised it."})
+    t2 = conv.record("q2", answer("q2", "Talks [1]. He praised it [2].", CEASEFIRE, later))
+
+    assert t2.text == "Talks [3]. He praised it [1]."
+    # The answer cites the passage its claim was checked against; [1] still means the first.
+    assert numbers(t2) == [(1, "shoigu-3"), (3, "ceasefire-0")]
+    assert conv.referenced_passage("more on [1]") == SHOIGU
+
+
 def test_renumbering_does_not_cascade() -> None:
     conv = Conversation()
     conv.record("q1", answer("q1", "A [1]. B [2].", KURSK, SHELLS))
