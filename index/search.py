@@ -53,7 +53,7 @@ class FusionConfig:
     # Article evidence: add article_weight x (sum of the best `article_top` fused scores of the
     # article's *other* candidate chunks) to each chunk's score.
     article_weight: float = 1.0
-    article_top: int = 3
+    article_top: int = 2
     dedup_jaccard: float = 0.6  # word-shingle overlap above which two passages say the same
     # Stitch up to this many retrieved chunks of one article into one passage (1: no merging).
     merge_per_article: int = 4
