@@ -118,14 +118,29 @@ def test_merge_stitches_an_articles_chunks_in_reading_order_at_its_best_rank():
     first = _p("a#0", article[0:20], start=0)
     far = _p("a#3", article[52:], start=52)
     other = _p("b#0", "Another story entirely.")
-    merged = merge_by_article([second, other, first, far], cap=3)
+    merged = merge_by_article([second, other, first, far], cap=3, k=10)
     assert [p.article_id for p in merged] == ["a", "b"]
     assert merged[0].text == article[0:40] + STITCH_GAP + article[52:]
     assert merged[0].chunk_id == "a#0+a#1+a#3" and (merged[0].start, merged[0].end) == (
         0,
         len(article),
     )
-    assert merge_by_article([second, other, first], cap=1) == [second, other, first]
+    assert merge_by_article([second, other, first], cap=1, k=10) == [second, other]
+
+
+def test_merge_returns_k_articles_and_only_the_top_k_chunks_lengthen_a_passage():
+    ranked = [
+        _p("a#0", "A zero.", start=0),
+        _p("b#0", "B zero.", start=0),
+        _p("a#1", "A one.", start=8),
+        _p("c#0", "C zero.", start=0),
+        _p("a#2", "A two.", start=16),  # past rank k=3: does not lengthen a's passage
+        _p("d#0", "D zero.", start=0),  # past rank k, but a new article: fills the results
+        _p("e#0", "E zero.", start=0),
+    ]
+    merged = merge_by_article(ranked, cap=4, k=4)
+    assert [p.article_id for p in merged] == ["a", "b", "c", "d"]
+    assert merged[0].chunk_id == "a#0+a#1"
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +168,12 @@ def test_figure_question_ranks_the_passage_with_the_figure_first(searcher: Searc
 def test_rare_name_is_found_through_the_keyword_side(searcher: Searcher):
     top = searcher.search("Nordwind", k=3)
     assert "Nordwind" in top[0].text
+
+
+def test_asked_for_k_results_a_person_gets_k_articles(searcher: Searcher):
+    # Five sample articles all match; the top 5 chunks alone come from fewer of them.
+    top = searcher.search("Kim Jong Un support for Russia", k=5)
+    assert len(top) == 5 and len({p.article_id for p in top}) == 5
 
 
 def test_results_carry_k_different_facts(searcher: Searcher):
