@@ -35,7 +35,7 @@ def search(
         "-k",
         min=1,
         max=100,
-        help="Chunks to retrieve; an article's chunks come back as one passage.",
+        help="Passages to return, one per article (its matching chunks stitched together).",
     ),
     since: str | None = SINCE,
     source: str | None = SOURCE,
@@ -66,7 +66,7 @@ def ask(
     ctx: typer.Context,
     question: str = typer.Argument(..., help="Your question."),
     k: int | None = typer.Option(
-        None, "-k", min=1, max=100, help="Chunks to retrieve (default NEWSDESK_TOP_K)."
+        None, "-k", min=1, max=100, help="Passages to retrieve (default NEWSDESK_TOP_K)."
     ),
     since: str | None = SINCE,
     source: str | None = SOURCE,
