@@ -243,7 +243,8 @@ def drop_near_duplicates(passages: Sequence[Passage], threshold: float, k: int) 
 
 
 class Searcher:
-    """Search over the live generation; picks up a swapped-in rebuild on the next query."""
+    """Search over the live generation; picks up a swapped-in rebuild, or an incremental build
+    of the live generation by another process, on the next query."""
 
     def __init__(
         self, store: IndexStore, embedder: Embedder, fusion: FusionConfig | None = None
@@ -254,17 +255,30 @@ class Searcher:
         self._gen: Generation | None = None
         self._keyword: KeywordIndex | None = None
         self._newest: date | None = None
+        self._manifest_mtime = 0
 
     def generation(self) -> Generation:
         name = self.store.current_name()
-        if self._gen is None or self._gen.name != name:
+        if self._gen is not None and self._gen.name == name:
+            mtime = self.store.manifest_mtime(name)
+            if mtime == self._manifest_mtime:
+                return self._gen
+            # The manifest is rewritten after every embedded batch; only a finished build
+            # (``built_at`` moved) is worth reloading the keyword sidecar for.
+            self._manifest_mtime = mtime
             gen = self.store.open_current()
-            check_model(gen.manifest, self.embedder.name)
-            self._gen = gen
-            self._keyword = KeywordIndex.load(gen.bm25_dir)
-            dates = [a.published for a in gen.manifest.articles.values() if a.published]
-            self._newest = max(dates, default=None)
-        return self._gen
+            if gen.manifest.built_at == self._gen.manifest.built_at:
+                return self._gen
+        else:
+            gen = self.store.open_current()
+            self._manifest_mtime = self.store.manifest_mtime(gen.name)
+        check_model(gen.manifest, self.embedder.name)
+        self._gen = gen
+        self._keyword = KeywordIndex.load(gen.bm25_dir)
+        dates = [a.published for a in gen.manifest.articles.values() if a.published]
+        self._newest = max(dates, default=None)
+        logger.debug("searching generation %s built %s", gen.name, gen.manifest.built_at)
+        return gen
 
     def search(
         self, query: str, k: int = 10, filters: SearchFilters | None = None

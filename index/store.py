@@ -248,6 +248,13 @@ class IndexStore:
             return None
         return name if name and (self.index_dir / name / MANIFEST).is_file() else None
 
+    def manifest_mtime(self, name: str) -> int:
+        """When generation ``name``'s manifest last changed (ns); 0 if it is gone."""
+        try:
+            return (self.index_dir / name / MANIFEST).stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
     def _client_for(self, gen_path: Path) -> Any:
         if self.chroma_url:
             key = self.chroma_url

@@ -3,7 +3,11 @@ real MiniLM (ranking is asserted, so no fake embedder here)."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -204,3 +208,25 @@ def test_searcher_follows_a_rebuild_swap(tmp_path: Path, minilm):
     )
     builder.build([articles], rebuild=True)
     assert any("Otters returned" in p.text for p in searcher.search("otters Thames", k=3))
+
+
+@pytest.mark.slow
+def test_searcher_follows_an_incremental_build_by_another_process(tmp_path: Path, minilm):
+    """A REPL or bot keeps its Searcher open while `newsdesk index build` adds articles in
+    another process: the next query must find them (the keyword side reloads)."""
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED_DIR, articles)
+    env = {**os.environ, "NEWSDESK_INDEX_DIR": str(tmp_path / "index")}
+    cli = [sys.executable, "-c", "from bot.cli import main; main()"]
+    build = [*cli, "index", "build", str(articles), "--json"]
+    first = subprocess.run(build, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    searcher = Searcher(IndexStore(tmp_path / "index"), minilm)
+    assert not any("Zanzibar" in p.text for p in searcher.search("Zanzibar ferry", k=3))
+
+    (articles / "ferry.txt").write_text(
+        "Ferry service resumes\n\nThe Zanzibar ferry resumed sailing on Monday after repairs.\n"
+    )
+    again = subprocess.run(build, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and json.loads(again.stdout)["added"] == 1, again.stderr
+    assert any("Zanzibar" in p.text for p in searcher.search("Zanzibar ferry", k=3))
