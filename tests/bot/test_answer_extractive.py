@@ -369,3 +369,40 @@ def test_further_sentences_stay_on_what_was_asked(answerer: ExtractiveAnswerer) 
     sentences = split_sentences(answer.text)
     assert "9 million" in answer.text and len(sentences) == 2, sentences
     assert all("artillery" in s for s in sentences), sentences
+
+
+def _dated(text: str, published: date, n: int, title: str = "World Series") -> Passage:
+    return Passage(
+        chunk_id=f"d:{n}",
+        article_id=f"d{n}",
+        title=title,
+        text=text,
+        score=0.5,
+        published=published,
+    )
+
+
+def test_asked_about_this_week_an_earlier_episode_loses(answerer: ExtractiveAnswerer) -> None:
+    # Ranked first, but four years older than the newest passage: last time's winner.
+    old = _dated(
+        "The Washington Nationals won the World Series, beating Houston.", date(2019, 10, 31), 1
+    )
+    new = _dated("The Texas Rangers won the World Series, beating Arizona.", date(2023, 11, 2), 2)
+    answer = answerer.answer("Which team won the World Series this week?", [old, new])
+    assert answer.text.startswith("The Texas Rangers") and answer.citations[0].passage is new
+    # Not asked about now: no preference for the newer report.
+    plain = answerer.answer("Which team won the World Series in 2019?", [old, new])
+    assert plain.text.startswith("The Washington Nationals")
+
+
+def test_asked_about_now_a_sentence_dated_to_a_past_year_loses(
+    answerer: ExtractiveAnswerer,
+) -> None:
+    history = _dated(
+        "1987 — The Minnesota Twins won the World Series, beating the St. Louis Cardinals.",
+        date(2023, 11, 2),
+        1,
+    )
+    new = _dated("The Texas Rangers won the World Series, beating Arizona.", date(2023, 11, 2), 2)
+    answer = answerer.answer("Which team won the World Series this week?", [history, new])
+    assert answer.text.startswith("The Texas Rangers")
