@@ -20,7 +20,7 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -183,7 +183,7 @@ def monotone(
     return out
 
 
-def merge_by_article(passages: Sequence[Passage], cap: int, k: int) -> list[Passage]:
+def merge_by_article(passages: Iterable[Passage], cap: int, k: int) -> list[Passage]:
     """``k`` passages, one per article, each at the rank of its best chunk.
 
     The first ``k`` chunks of the ranking decide what the leading passages quote: each article
@@ -196,10 +196,10 @@ def merge_by_article(passages: Sequence[Passage], cap: int, k: int) -> list[Pass
     """
     groups: dict[str, list[Passage]] = {}
     for rank, passage in enumerate(passages):
+        if rank >= k and len(groups) >= k:  # nothing further can change the result
+            break
         group = groups.get(passage.article_id)
         if group is None:
-            if len(groups) >= k:  # only reachable past rank k: nothing left to add
-                break
             groups[passage.article_id] = [passage]
         elif rank < k and len(group) < cap:
             group.append(passage)
@@ -227,19 +227,18 @@ def _stitch(group: list[Passage]) -> Passage:
     )
 
 
-def drop_near_duplicates(passages: Sequence[Passage], threshold: float, k: int) -> list[Passage]:
-    """Keep the best-ranked of each group of passages that repeat one another."""
-    kept: list[Passage] = []
+def drop_near_duplicates(passages: Iterable[Passage], threshold: float) -> Iterator[Passage]:
+    """Keep the best-ranked of each group of passages that repeat one another.
+
+    Lazy: the caller takes only as many as it needs, and shingling every candidate (some 120
+    per query) would cost several times what the rest of the fusion does."""
     kept_shingles: list[frozenset] = []
     for passage in passages:
         sh = shingles(passage.text)
         if any(jaccard(sh, other) >= threshold for other in kept_shingles):
             continue
-        kept.append(passage)
         kept_shingles.append(sh)
-        if len(kept) >= k:
-            break
-    return kept
+        yield passage
 
 
 class Searcher:
@@ -322,5 +321,5 @@ class Searcher:
             for cid, score in fused
             if cid in by_id and filters.admits(by_id[cid])
         ]
-        unique = drop_near_duplicates(ranked, cfg.dedup_jaccard, len(ranked))
+        unique = drop_near_duplicates(ranked, cfg.dedup_jaccard)
         return merge_by_article(unique, cfg.merge_per_article, k)
