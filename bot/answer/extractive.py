@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -99,10 +99,10 @@ class Now:
         return bool(stated) and max(stated) < self.newest.year
 
 
-def present(question: str, passages: Sequence[Passage]) -> Now | None:
+def present(info: QuestionInfo, passages: Sequence[Passage]) -> Now | None:
     """The archive's present when the question asks about now and names no year itself."""
     dates = [p.published for p in passages if p.published]
-    if not dates or not asks_about_now(question) or years(question):
+    if not dates or info.years or not asks_about_now(info.question):
         return None
     return Now(max(dates))
 
@@ -147,14 +147,14 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def anchor_term(best: Candidate, weights: dict[str, float]) -> str | None:
+def anchor_term(best: Candidate, weights: Mapping[str, float]) -> str | None:
     """The rarest question term the best sentence holds: what the answer is about."""
     held = [t for t in weights if term_in(t, best.terms)]
     return max(held, key=lambda t: weights[t]) if held else None
 
 
 def _select(
-    candidates: list[Candidate], limit: int, weights: dict[str, float] | None = None
+    candidates: list[Candidate], limit: int, weights: Mapping[str, float] | None = None
 ) -> list[Candidate]:
     """Best first; further picks from other passages where possible, no near-duplicates.
 
@@ -202,10 +202,15 @@ class ExtractiveAnswerer:
             raise ValueError("max_sentences must be at least 1")
         self.max_sentences = max_sentences
 
-    def candidates(self, info: QuestionInfo, passages: Sequence[Passage]) -> list[Candidate]:
+    def candidates(
+        self,
+        info: QuestionInfo,
+        passages: Sequence[Passage],
+        weights: Mapping[str, float] | None = None,
+    ) -> list[Candidate]:
         """Every sentence of the relevant passages that can answer, scored."""
-        verdicts = assess_passages(info, passages)
-        now = present(info.question, passages)
+        verdicts = assess_passages(info, passages, weights)
+        now = present(info, passages)
         out: list[Candidate] = []
         for rank, verdict in enumerate(verdicts):
             if not verdict.relevant:
@@ -224,9 +229,9 @@ class ExtractiveAnswerer:
         """Answer ``question`` from ``passages`` (ranked, best first), or refuse."""
         info = analyze_question(question)
         passages = list(passages)
-        chosen = _select(
-            self.candidates(info, passages), self.max_sentences, term_weights(info, passages)
-        )
+        # One rarity table serves the gate and the choice of further sentences.
+        weights = term_weights(info, passages)
+        chosen = _select(self.candidates(info, passages, weights), self.max_sentences, weights)
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
             return Answer.refusal(question, passages)

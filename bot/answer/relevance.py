@@ -273,12 +273,18 @@ def assess(info: QuestionInfo, passage: Passage, weights: Mapping[str, float]) -
     return Relevance(passage, True, "ok", term_cov, entity_cov, evidence)
 
 
-def assess_passages(question: str | QuestionInfo, passages: Sequence[Passage]) -> list[Relevance]:
-    """The gate's verdict on each passage, in the given order."""
+def assess_passages(
+    question: str | QuestionInfo,
+    passages: Sequence[Passage],
+    weights: Mapping[str, float] | None = None,
+) -> list[Relevance]:
+    """The gate's verdict on each passage, in the given order (``weights``: the
+    :func:`term_weights` of these passages, when the caller has them already)."""
     info = question if isinstance(question, QuestionInfo) else analyze_question(question)
     if not info.terms and not info.entities:
         return [Relevance(p, False, "question has no content words") for p in passages]
-    weights = term_weights(info, passages)
+    if weights is None:
+        weights = term_weights(info, passages)
     verdicts = [assess(info, p, weights) for p in passages]
     for verdict in verdicts:
         logger.debug("gate %s %s: %s", verdict.passage.chunk_id, verdict.relevant, verdict.reason)
