@@ -29,6 +29,7 @@ from bot.answer.text import (
     QuestionInfo,
     analyze_question,
     content_terms,
+    is_question,
     term_in,
     years,
 )
@@ -58,6 +59,12 @@ STALE_PENALTY = 0.3
 MIN_RELATIVE_SCORE = 0.75
 # Sentences sharing this share of content terms are the same news told twice.
 NEAR_DUPLICATE_JACCARD = 0.6
+# ...and so are two whose own news (content terms beyond the question's) overlap this much,
+# measured on the shorter one: "Kim made the remark during a meeting with Shoigu in Pyongyang"
+# after "Kim made the comment during a meeting with Shoigu" (0.62; distinct facts of one story
+# share 0.05-0.2).
+SAME_NEWS_OVERLAP = 0.5
+SAME_NEWS_MIN_SHARED = 3
 MIN_WORDS, MAX_WORDS = 5, 80
 
 _TYPED = frozenset(
@@ -119,6 +126,8 @@ def score_sentence(
     n_words = len(evidence.text.split())
     if not evidence.supports or n_words < MIN_WORDS or n_words > MAX_WORDS:
         return None
+    if is_question(evidence.text):
+        return None  # a question asserts nothing ("Who is Emmett Shear, the interim CEO?")
     terms = content_terms(evidence.text)
     fresh = {t for t in terms if not term_in(t, info.terms)}
     score = W_COVERAGE * evidence.term_coverage + W_WINDOW * evidence.window_term_coverage
@@ -147,6 +156,19 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
+def same_news(a: frozenset[str], b: frozenset[str], question_terms: Sequence[str]) -> bool:
+    """Two sentences (as content terms) tell the same news, the question's words aside."""
+    if _jaccard(a, b) >= NEAR_DUPLICATE_JACCARD:
+        return True
+    own_a = {t for t in a if not term_in(t, question_terms)}
+    own_b = {t for t in b if not term_in(t, question_terms)}
+    shared = len(own_a & own_b)
+    # A short sentence shares a name and a weekday with anything on its story.
+    if shared < SAME_NEWS_MIN_SHARED:
+        return False
+    return shared / min(len(own_a), len(own_b)) >= SAME_NEWS_OVERLAP
+
+
 def anchor_term(best: Candidate, weights: Mapping[str, float]) -> str | None:
     """The rarest question term the best sentence holds: what the answer is about."""
     held = [t for t in weights if term_in(t, best.terms)]
@@ -154,9 +176,13 @@ def anchor_term(best: Candidate, weights: Mapping[str, float]) -> str | None:
 
 
 def _select(
-    candidates: list[Candidate], limit: int, weights: Mapping[str, float] | None = None
+    candidates: list[Candidate],
+    limit: int,
+    weights: Mapping[str, float] | None = None,
+    question_terms: Sequence[str] = (),
 ) -> list[Candidate]:
-    """Best first; further picks from other passages where possible, no near-duplicates.
+    """Best first; further picks from other passages where possible, none telling the same
+    news as a sentence already picked.
 
     A further sentence must hold the best one's anchor term: asked how many *shells* were
     sent, a sentence on how many troops were sent is on topic but answers something else."""
@@ -175,7 +201,7 @@ def _select(
                 continue
             if require_new_passage and any(c.passage_index == cand.passage_index for c in chosen):
                 continue
-            if any(_jaccard(cand.terms, c.terms) >= NEAR_DUPLICATE_JACCARD for c in chosen):
+            if any(same_news(cand.terms, c.terms, question_terms) for c in chosen):
                 continue
             chosen.append(cand)
     return chosen
@@ -218,11 +244,8 @@ class ExtractiveAnswerer:
             for evidence in verdict.evidence:
                 score = score_sentence(info, evidence, rank, passage=verdict.passage, now=now)
                 if score is not None:
-                    out.append(
-                        Candidate(
-                            evidence.text, rank, score, frozenset(content_terms(evidence.text))
-                        )
-                    )
+                    terms = frozenset(content_terms(evidence.text))
+                    out.append(Candidate(evidence.text, rank, score, terms))
         return out
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
@@ -231,7 +254,9 @@ class ExtractiveAnswerer:
         passages = list(passages)
         # One rarity table serves the gate and the choice of further sentences.
         weights = term_weights(info, passages)
-        chosen = _select(self.candidates(info, passages, weights), self.max_sentences, weights)
+        chosen = _select(
+            self.candidates(info, passages, weights), self.max_sentences, weights, info.terms
+        )
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
             return Answer.refusal(question, passages)

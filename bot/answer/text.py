@@ -70,6 +70,11 @@ def _is_false_boundary(text: str, match: re.Match[str]) -> bool:
     return bare in _ABBREVIATIONS
 
 
+def is_question(sentence: str) -> bool:
+    """The sentence asks rather than states ("Who is Emmett Shear, OpenAI's interim CEO?")."""
+    return sentence.rstrip(_CLOSE_QUOTES + " ").endswith("?")
+
+
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences.
 

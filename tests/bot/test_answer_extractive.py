@@ -406,3 +406,54 @@ def test_asked_about_now_a_sentence_dated_to_a_past_year_loses(
     new = _dated("The Texas Rangers won the World Series, beating Arizona.", date(2023, 11, 2), 2)
     answer = answerer.answer("Which team won the World Series this week?", [history, new])
     assert answer.text.startswith("The Texas Rangers")
+
+
+def test_the_same_news_told_twice_is_quoted_once(answerer: ExtractiveAnswerer) -> None:
+    # Two reports word the meeting differently (Jaccard 0.4, under the near-duplicate bar);
+    # what Shoigu said is the further sentence the reader needs.
+    caption = _news(
+        "Kim made the comment during a meeting with Russia's Security Council Secretary "
+        "Sergei Shoigu, seen here with Kim in 2023 in his former role as Defense Minister.",
+        title="Kim backs Russia",
+        n=1,
+    )
+    report = _news(
+        "Kim made the remark during a meeting Wednesday with Russia's Security Council "
+        "Secretary Sergei Shoigu in Pyongyang, the official Korean Central News Agency said. "
+        'The North Korean troops "fought shoulder to shoulder with the Russian soldiers in '
+        'the same trench," Shoigu added.',
+        title="Kim vows support for Russia",
+        n=2,
+    )
+    answer = answerer.answer("What did Shoigu say?", [caption, report])
+    sentences = split_sentences(answer.text)
+    assert sum("during a meeting" in s for s in sentences) == 1, sentences
+    assert any("same trench" in s for s in sentences), sentences
+
+
+def test_a_short_sentence_on_the_same_story_is_not_a_restatement(
+    answerer: ExtractiveAnswerer,
+) -> None:
+    # Sharing "GOP" and "Wednesday" with the best sentence does not make the place a repeat.
+    passage = _news(
+        "The fourth GOP presidential debate will take place from 8 to 10 p.m. ET on Wednesday. "
+        "Four Republican presidential candidates faced off Wednesday in the fourth GOP primary "
+        "debate, with campaign rivalries heating up on stage in Tuscaloosa, Alabama.",
+        title="Fourth Republican debate",
+    )
+    question = "Where did the fourth Republican presidential debate take place this week?"
+    assert "Alabama" in answerer.answer(question, [passage]).text
+
+
+def test_a_question_in_the_text_is_never_quoted_as_an_answer(
+    answerer: ExtractiveAnswerer,
+) -> None:
+    # Headlines ask ("Who is Emmett Shear, the interim CEO of OpenAI?"); they assert nothing.
+    passage = _news(
+        "Who is Emmett Shear, the interim CEO of OpenAI?\n"
+        "Sam Altman will return as CEO of OpenAI, the company said on Wednesday.",
+        title="OpenAI",
+    )
+    answer = answerer.answer("Who is the CEO of OpenAI?", [passage])
+    assert "?" not in answer.text
+    assert answer.text.startswith("Sam Altman will return as CEO")
