@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from index.dates import years
 from index.embed import Embedder
 from index.keyword import KeywordIndex
 from index.models import Passage
@@ -32,7 +33,6 @@ from index.store import Generation, IndexStore, SearchFilters, check_model, norm
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # Between the retrieved chunks of one article stitched into a passage: a paragraph of its own,
 # so that nobody (reader or sentence splitter) takes it for part of a sentence.
 STITCH_GAP = "\n\n…\n\n"
@@ -88,7 +88,7 @@ def fuse(
 
 def asks_about_the_past(query: str, newest: date) -> bool:
     """The question names a year before the archive's newest one ("the 2019 final")."""
-    return any(int(y) < newest.year for y in _YEAR.findall(query))
+    return any(year < newest.year for year in years(query))
 
 
 def weight_by_recency(

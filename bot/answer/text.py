@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from index.dates import years
+
 logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
@@ -649,14 +651,6 @@ def numbers(text: str) -> set[float]:
     for match in _NUMBER_WORD.finditer(text):
         values.add(float(_NUMBER_WORDS[match.group(1).lower()]))
     return values
-
-
-_YEAR = re.compile(r"(?<![\d,.$])(1[89]\d\d|20\d\d)(?!\d|,\d)")
-
-
-def years(text: str) -> set[int]:
-    """Four-digit years 1800-2099 ("in 2024", "2023-24" gives 2023)."""
-    return {int(y) for y in _YEAR.findall(text)}
 
 
 # --------------------------------------------------------------------------------------------

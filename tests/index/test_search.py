@@ -109,6 +109,8 @@ def test_a_question_naming_an_earlier_year_is_not_pulled_to_the_present():
     assert not asks_about_the_past("Who dropped out of the 2024 race?", newest)
     assert not asks_about_the_past("Who won the World Series this week?", newest)
     assert not asks_about_the_past("How many of the 1500 workers struck?", newest)
+    # Amounts are not years (the same reading as the answerers', index/dates.py).
+    assert not asks_about_the_past("Was the fine $2019 or 2,019 euros?", newest)
 
 
 def test_interleave_alternates_and_keeps_every_id_once():
