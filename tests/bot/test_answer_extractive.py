@@ -457,3 +457,25 @@ def test_a_question_in_the_text_is_never_quoted_as_an_answer(
     answer = answerer.answer("Who is the CEO of OpenAI?", [passage])
     assert "?" not in answer.text
     assert answer.text.startswith("Sam Altman will return as CEO")
+
+
+def test_a_sentence_stating_the_questions_figure_wins(answerer: ExtractiveAnswerer) -> None:
+    # The clause covers more of the question's words; only the signing states its $700 million.
+    clause = _news(
+        "Shohei Ohtani can opt out of his record-breaking baseball contract if Dodgers owner "
+        "Mark Walter leaves the team.",
+        title="Ohtani's contract clauses",
+        n=1,
+    )
+    signing = _news(
+        "Ohtani wound up signing for $700 million with the Los Angeles Dodgers, the baseball "
+        "star announced on Saturday.",
+        title="Ohtani signs record contract with US team",
+        n=2,
+    )
+    question = (
+        "Baseball star Shohei Ohtani signed a record-breaking $700 million contract "
+        "with which US team?"
+    )
+    answer = answerer.answer(question, [clause, signing])
+    assert answer.text.startswith("Ohtani wound up signing for $700 million"), answer.text
