@@ -38,10 +38,11 @@ lint: setup  ## ruff
 fix: setup  ## ruff --fix and format
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-bench: setup  ## retrieval + answer quality, build speed (needs ../shared/bench; ~45 min)
+bench: setup  ## retrieval + answer quality, retrieval gap, build speed (needs ../shared/bench; ~45 min)
 	mkdir -p var/bench
 	$(BIN)/python bench/retrieval_quality.py --cache-dir var/bench
 	$(BIN)/python bench/answer_quality.py --cache-dir var/bench
+	$(BIN)/python bench/retrieval_gap.py --cache-dir var/bench
 	$(BIN)/python bench/build_speed.py
 
 clean:  ## remove the venv and the local index

@@ -203,10 +203,12 @@ def merge_by_article(passages: Iterable[Passage], cap: int, k: int) -> list[Pass
             groups[passage.article_id] = [passage]
         elif rank < k and len(group) < cap:
             group.append(passage)
-    return [_stitch(group) for group in groups.values()]
+    return [stitch(group) for group in groups.values()]
 
 
-def _stitch(group: list[Passage]) -> Passage:
+def stitch(group: list[Passage]) -> Passage:
+    """Chunks of one article as one passage, in reading order, at the first chunk's rank and
+    score: overlaps are quoted once, gaps marked with ``STITCH_GAP``."""
     if len(group) == 1:
         return group[0]
     parts = sorted(group, key=lambda p: p.start)
