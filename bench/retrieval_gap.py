@@ -22,11 +22,15 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.models import Passage
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -54,7 +58,7 @@ def holds(text: str, golds: Sequence[str]) -> bool:
     return any(g in low for g in golds)
 
 
-def oracle_swap(passage: Any, chunks: list[Any], golds: Sequence[str]) -> str:
+def oracle_swap(passage: Passage, chunks: list[Passage], golds: Sequence[str]) -> str:
     """The passage with its last chunk replaced by the article's first gold-bearing chunk."""
     from index.search import stitch
 
@@ -83,8 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-    import tempfile
-
     from index.embed import make_embedder
     from index.search import Searcher
 
@@ -98,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for week in weeks:
             store, _, _ = build_week_index(week, cache_dir, embedder, chunk_tokens, chunk_overlap)
             gen = store.open_current()
-            by_article: dict[str, list[Any]] = defaultdict(list)
+            by_article: dict[str, list[Passage]] = defaultdict(list)
             for chunk in gen.iter_all_passages():
                 by_article[chunk.article_id].append(chunk)
             for chunks in by_article.values():
