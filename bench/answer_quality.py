@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -28,6 +26,7 @@ from bench.retrieval_quality import (  # noqa: E402 - after the sys.path line ab
     all_weeks,
     build_week_index,
     default_chunking,
+    quiet_logging,
 )
 
 TOP_K = 10
@@ -43,10 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"skipped: evaluation data not found at {DATASET}")
         return 0
 
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("index", "bot", "chromadb", "llama_index", "sentence_transformers", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    quiet_logging("bot")
 
     from bot.answer.extractive import ExtractiveAnswerer
     from bot.evaluate import Summary, judge, load_qa

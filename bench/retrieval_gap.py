@@ -19,8 +19,6 @@ one names the gold answer ("fresh": the week's own report is in the corpus) or o
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -45,6 +43,7 @@ from bench.retrieval_quality import (  # noqa: E402 - after the sys.path line ab
     build_week_index,
     default_chunking,
     load_score_module,
+    quiet_logging,
     read_jsonl,
 )
 
@@ -82,10 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"skipped: evaluation data not found at {SHARED_BENCH}")
         return 0
 
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("index", "chromadb", "llama_index", "sentence_transformers", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    quiet_logging()
 
     from index.embed import make_embedder
     from index.search import Searcher

@@ -66,6 +66,18 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def quiet_logging(*extra: str) -> None:
+    """Warnings only, and library chatter (and newsdesk's own info logs) off: the figures are
+    the output. Configured by each benchmark's entry point, never at import."""
+    # The handler filters too: bm25s sets its own logger to DEBUG when it is imported.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    for noisy in ("index", "chromadb", "llama_index", "sentence_transformers", "bm25s", *extra):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
 def default_chunking() -> tuple[int, int]:
     data = tomllib.loads((REPO / "config" / "defaults.toml").read_text(encoding="utf-8"))
     return int(data["chunk_tokens"]), int(data["chunk_overlap"])
@@ -259,10 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unknown weeks: {', '.join(missing)}")
         return 0
 
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("index", "chromadb", "llama_index", "sentence_transformers", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    quiet_logging()
 
     from index.embed import make_embedder
 
