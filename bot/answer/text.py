@@ -847,6 +847,9 @@ _AUX = frozenset(
     is are was were do does did can could will would should has have had may might must shall am
     """.split()
 )
+# Words that end the head-noun phrase of "which ...": in "which golfer this week became",
+# "week" is not what is asked for.
+_PHRASE_BREAKS = frozenset("this that these those the a an its his her their last next".split())
 
 
 def _question_kind(question: str) -> AnswerKind:
@@ -881,7 +884,7 @@ def _question_kind(question: str) -> AnswerKind:
                     return AnswerKind.WHEN
                 if nxt in _COUNT_NOUNS:
                     return AnswerKind.HOW_MANY
-                if nxt in _AUX:
+                if nxt in _AUX or nxt in _PHRASE_BREAKS:
                     break
             return AnswerKind.WHAT
     if tokens[0] in _AUX:

@@ -109,6 +109,9 @@ def test_numbers_and_years_are_normalised() -> None:
         ("Did Russia confirm the deployment?", AnswerKind.YES_NO),
         ("Why did Pyongyang confirm it?", AnswerKind.OTHER),
         ("Hollywood writers went on strike. Who leads the actors' union?", AnswerKind.WHO),
+        # "this week" frames the time of the news; the asked-for thing is the institution.
+        ("Which US institution this week released a code of conduct?", AnswerKind.WHAT),
+        ("Which day this week was dedicated to volunteering?", AnswerKind.WHEN),
     ],
 )
 def test_answer_kind(question: str, kind: AnswerKind) -> None:
