@@ -14,7 +14,8 @@ Follow-ups: retrieval needs a self-contained query, but people ask "and what did
 or "how many did they send?". Without an LLM the rewrite stays simple and predictable: a
 question that leans on context (a pronoun, a continuation opener, or too few words of its own)
 gets the previous turn's key terms appended; a question citing ``[n]`` gets that passage's
-title and opening sentence.
+title and opening sentence. Asked for more ("tell me more about [2]", "what else?"), the
+answerer is also given what the conversation has already said, so it brings new lines.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 # "[2]", and the looser forms people type: "[ 2 ]", "#2", "source 2", "article 2".
 _REFERENCE = re.compile(r"\[\s*(\d+)\s*\]|#(\d+)\b|\b(?:source|article|passage)\s+(\d+)\b", re.I)
 _MARKER = re.compile(r"\[(\d+)\]")
+_SPACED_MARKER = re.compile(r"\s*\[\d+\]")
 # Openers that only make sense as a continuation of the previous question.
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|what else|anything else|more on|"
@@ -64,6 +66,12 @@ _ANAPHORA = frozenset(
 _FILLER = re.compile(
     r"\b(tell|me|more|about|on|expand|elaborate|explain|details?|what|else|does|do|did|"
     r"say|says|said|please|the|in|of|from)\b",
+    re.IGNORECASE,
+)
+# Asking for more of what was already shown: the answer must bring news, not the same lines.
+_MORE = re.compile(
+    r"\b(tell me more|more (?:on|about)|what else|anything else|elaborate|expand on|"
+    r"more details?|go on)\b",
     re.IGNORECASE,
 )
 # A question with fewer content terms than this has too little of its own to retrieve with.
@@ -150,6 +158,19 @@ class Conversation:
     def unknown_references(self, question: str) -> list[int]:
         """Numbers the question mentions that no answer has shown (worth telling the user)."""
         return [n for n in _referenced_numbers(question) if n not in self._by_number]
+
+    def told(self, question: str) -> list[str]:
+        """The sentences already given, when ``question`` asks for more ("tell me more about
+        [2]", "what else?"); otherwise none -- asked again, the best answer is the same one."""
+        if not _MORE.search(question):
+            return []
+        out: list[str] = []
+        for turn in self._turns:
+            if turn.answer.refused:
+                continue
+            bare = " ".join(_SPACED_MARKER.sub("", turn.answer.text).split())
+            out.extend(s.strip() for s in split_sentences(bare) if s.strip())
+        return out
 
     def retrieval_query(self, question: str) -> str:
         """The query to search with: ``question`` made self-contained using the conversation."""

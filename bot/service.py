@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -20,7 +20,11 @@ logger = logging.getLogger(__name__)
 class Answerer(Protocol):
     """Turns a question and ranked passages into an Answer whose citations are verified."""
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer: ...
+    def answer(
+        self, question: str, passages: Sequence[Passage], *, told: Collection[str] = ()
+    ) -> Answer:
+        """``told``: sentences already given in this conversation, not to be repeated."""
+        ...
 
 
 class QAService:
@@ -43,14 +47,16 @@ class QAService:
         k: int | None = None,
         filters: SearchFilters | None = None,
         retrieval_query: str | None = None,
+        told: Collection[str] = (),
     ) -> Answer:
-        """Answer ``question``; ``retrieval_query`` (a follow-up rewritten with context) may differ."""
+        """Answer ``question``; ``retrieval_query`` (a follow-up rewritten with context) may
+        differ; ``told`` are sentences the person was already given (a "tell me more")."""
         t0 = time.perf_counter()
         passages = self.search(retrieval_query or question, k=k, filters=filters)
         t1 = time.perf_counter()
         # A rewritten follow-up ("tell me more about [2]" -> that passage's topic) is what the
         # answerer must look for too; the person's own words stay on the Answer.
-        answer = self.answerer.answer(retrieval_query or question, passages)
+        answer = self.answerer.answer(retrieval_query or question, passages, told=told)
         t2 = time.perf_counter()
         notice = recency_notice(question, passages)
         notices = [*answer.notices, notice] if notice else list(answer.notices)

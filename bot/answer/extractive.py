@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +31,7 @@ from bot.answer.text import (
     content_terms,
     is_question,
     numbers,
+    sentence_key,
     term_in,
     years,
 )
@@ -215,6 +216,19 @@ def _select(
     return chosen
 
 
+def _untold(candidates: list[Candidate], told: Collection[str]) -> list[Candidate]:
+    """Candidates that neither repeat nor restate a sentence already told. All their terms
+    count here: asked for more on a story, its own names are no longer news either."""
+    keys = {sentence_key(s) for s in told}
+    told_terms = [frozenset(content_terms(s)) for s in told]
+    return [
+        c
+        for c in candidates
+        if sentence_key(c.sentence) not in keys
+        and not any(same_news(c.terms, terms, ()) for terms in told_terms)
+    ]
+
+
 _TRAILING_PUNCT = re.compile(r"([.!?])$")
 
 
@@ -256,15 +270,21 @@ class ExtractiveAnswerer:
                     out.append(Candidate(evidence.text, rank, score, terms))
         return out
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        """Answer ``question`` from ``passages`` (ranked, best first), or refuse."""
+    def answer(
+        self, question: str, passages: Sequence[Passage], *, told: Collection[str] = ()
+    ) -> Answer:
+        """Answer ``question`` from ``passages`` (ranked, best first), or refuse.
+
+        ``told``: sentences the person has already been given ("tell me more" wants news, not
+        the same lines again); neither they nor restatements of them are quoted."""
         info = analyze_question(question)
         passages = list(passages)
         # One rarity table serves the gate and the choice of further sentences.
         weights = term_weights(info, passages)
-        chosen = _select(
-            self.candidates(info, passages, weights), self.max_sentences, weights, info.terms
-        )
+        candidates = self.candidates(info, passages, weights)
+        if told:
+            candidates = _untold(candidates, told)
+        chosen = _select(candidates, self.max_sentences, weights, info.terms)
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
             return Answer.refusal(question, passages)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -58,10 +58,16 @@ def format_passage(n: int, passage: Passage) -> str:
     return f"[{n}] ({source}) {passage.title}\n{passage.text.strip()}"
 
 
-def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
-    """The chat messages: rules as the system message, numbered passages plus question as user."""
+def build_messages(
+    question: str, passages: Sequence[Passage], told: Sequence[str] = ()
+) -> list[dict[str, str]]:
+    """The chat messages: rules as the system message, numbered passages plus question as user
+    (and what the person was already told, which the answer must not repeat)."""
     numbered = "\n\n".join(format_passage(i, p) for i, p in enumerate(passages, start=1))
     user = f"Passages:\n\n{numbered}\n\nQuestion: {question.strip()}"
+    if told:
+        said = "\n".join(f"- {s}" for s in told)
+        user += f"\n\nAlready told (add new facts; do not repeat these):\n{said}"
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": user},
@@ -121,16 +127,18 @@ class LLMAnswerer:
         if self._owns_client:
             self._client.close()
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+    def answer(
+        self, question: str, passages: Sequence[Passage], *, told: Collection[str] = ()
+    ) -> Answer:
         """Ask the model, verify its citations; refuse or fall back as needed."""
         passages = list(passages)
         if not passages:
             # Nothing to cite: asking the model could only produce an unverifiable answer.
             return Answer.refusal(question, passages)
         try:
-            reply = self.complete(build_messages(question, passages))
+            reply = self.complete(build_messages(question, passages, list(told)))
         except LLMUnavailable as exc:
-            return self._fall_back(question, passages, exc.reason)
+            return self._fall_back(question, passages, exc.reason, told)
         if is_refusal(reply):
             logger.info("model %s refused %r", self.model, question)
             return Answer.refusal(question, passages)
@@ -161,14 +169,16 @@ class LLMAnswerer:
             raise LLMUnavailable("returned a reply that is not JSON") from exc
         return parse_reply(data)
 
-    def _fall_back(self, question: str, passages: list[Passage], reason: str) -> Answer:
+    def _fall_back(
+        self, question: str, passages: list[Passage], reason: str, told: Collection[str] = ()
+    ) -> Answer:
         logger.warning(
             "language model %s at %s did not answer (%s); using the fallback answerer",
             self.model,
             self.base_url,
             reason,
         )
-        answer = self.fallback.answer(question, passages)
+        answer = self.fallback.answer(question, passages, told=told)
         notice = (
             f"The language model ({self.model} at {self.base_url}) did not answer ({reason}); "
             "this answer is extractive."

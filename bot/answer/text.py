@@ -77,6 +77,15 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(_CLOSE_QUOTES + " ").endswith("?")
 
 
+_CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+def sentence_key(sentence: str) -> str:
+    """A sentence as compared with what was already said: markers, case and spacing aside."""
+    bare = _CITATION_MARKER.sub("", sentence)
+    return " ".join(bare.lower().split()).rstrip(".!?\"'”’) ")
+
+
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences.
 

@@ -135,7 +135,11 @@ def chat(ctx: typer.Context) -> None:
 
     def ask_in_conversation(question: str, conversation: Conversation):  # noqa: ANN202
         with user_errors():
-            return nd.qa.ask(question, retrieval_query=conversation.retrieval_query(question))
+            return nd.qa.ask(
+                question,
+                retrieval_query=conversation.retrieval_query(question),
+                told=conversation.told(question),
+            )
 
     with user_errors():
         nd.searcher.generation()  # fail before the first prompt if there is no usable index

@@ -479,3 +479,26 @@ def test_a_sentence_stating_the_questions_figure_wins(answerer: ExtractiveAnswer
     )
     answer = answerer.answer(question, [clause, signing])
     assert answer.text.startswith("Ohtani wound up signing for $700 million"), answer.text
+
+
+def test_sentences_already_told_are_not_quoted_again(answerer: ExtractiveAnswerer) -> None:
+    report = _news(
+        "Kim made the remark during a meeting Wednesday with Russia's Security Council "
+        "Secretary Sergei Shoigu in Pyongyang, the official news agency said. "
+        "Shoigu conveyed the special thanks of the Russian leadership for the troops, KCNA said. "
+        'The North Korean troops "fought shoulder to shoulder with the Russian soldiers," '
+        "Shoigu added.",
+        title="Kim vows support for Russia",
+    )
+    question = "What did Shoigu say in Pyongyang?"
+    first = answerer.answer(question, [report])
+    assert first.text.startswith("Kim made the remark during a meeting"), first.text
+    told = [s.replace(" [1]", "") for s in split_sentences(first.text)]
+
+    more = answerer.answer(question, [report], told=told)
+    assert not more.refused
+    assert not {s.replace(" [1]", "") for s in split_sentences(more.text)} & set(told), more.text
+    # A rewording of a told line ("the comment" for "the remark") is not news either.
+    reworded = "Kim made the comment during a meeting with Sergei Shoigu in Pyongyang, KCNA said."
+    again = answerer.answer(question, [report], told=[reworded])
+    assert not again.refused and "during a meeting" not in again.text, again.text

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.text import sentence_key, split_sentences
 from bot.app import App
 from config.settings import load_settings
 from tests.cli_helpers import run_cli
@@ -101,6 +102,29 @@ def test_chat_transcript_with_follow_up_and_stable_numbers(seed_app: App, capsys
     assert result.code == 0, result.err
     assert "Shoigu" in result.out
     assert result.out.count("[1]") >= 2
+
+
+def test_chat_tell_me_more_brings_new_lines(seed_app: App, capsys, monkeypatch):
+    # The Shoigu answer quotes the article's opening, which "tell me more" would search with.
+    script = (
+        "How many artillery shells has North Korea sent?\nand what did Shoigu say?\n"
+        "tell me more about [1]\n/quit\n"
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(script))
+    result = run_cli(capsys, "chat", app=seed_app)
+    assert result.code == 0, result.err
+    *earlier, more = _answers(result.out)
+    said = {sentence_key(s) for answer in earlier for s in split_sentences(answer)}
+    assert len(earlier) == 2 and more, result.out
+    assert not said & {sentence_key(s) for s in split_sentences(more)}, (earlier, more)
+
+
+def _answers(transcript: str) -> list[str]:
+    """The answer texts of a chat transcript: the paragraph before each "Sources:" block."""
+    blocks = transcript.split("\n\n")
+    return [
+        " ".join(blocks[i - 1].split()) for i, b in enumerate(blocks) if b.startswith("Sources:")
+    ]
 
 
 @pytest.fixture

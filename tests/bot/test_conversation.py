@@ -202,3 +202,16 @@ def test_key_terms_drop_stopwords_and_pronouns_keep_names_and_years() -> None:
         "2024",
         "times",
     ]
+
+
+def test_asking_for_more_brings_what_was_already_told() -> None:
+    conv = Conversation()
+    conv.record("q1", answer("q1", "Troops went to Kursk [1]. Shells went too [2].", KURSK, SHELLS))
+    conv.record("q2", Answer.refusal("q2", [KURSK]))
+
+    expected = ["Troops went to Kursk.", "Shells went too."]
+    assert conv.told("tell me more about [2]") == expected
+    assert conv.told("What else?") == expected
+    # Asked again (or anew), the best answer may well be the same sentences.
+    assert conv.told("How many shells went to Russia?") == []
+    assert Conversation().told("tell me more") == []

@@ -6,7 +6,7 @@ was sent (numbered, dated passages) and which passages the final answer cites.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 import httpx
@@ -60,9 +60,13 @@ class FakeFallback:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[Passage]]] = []
+        self.told: list[list[str]] = []
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+    def answer(
+        self, question: str, passages: Sequence[Passage], *, told: Collection[str] = ()
+    ) -> Answer:
         self.calls.append((question, list(passages)))
+        self.told.append(list(told))
         return Answer(
             question=question,
             text="North Korea sent about 11,000 soldiers to the Kursk region [1].",
@@ -282,3 +286,20 @@ def test_is_refusal_needs_no_markers() -> None:
 
 def test_build_messages_is_deterministic() -> None:
     assert build_messages("q?", PASSAGES) == build_messages("q?", PASSAGES)
+
+
+def test_what_was_already_told_reaches_the_model_and_the_fallback(chat: ChatDouble) -> None:
+    told = ["North Korea sent about 11,000 soldiers to the Kursk region."]
+    chat.enqueue("Pyongyang also shipped 9 million shells [2].")
+    make(chat).answer("Tell me more about the deployment", PASSAGES, told=told)
+    user = chat.requests[0]["messages"][1]["content"]  # type: ignore[index]
+    assert user.endswith(
+        "Already told (add new facts; do not repeat these):\n"
+        "- North Korea sent about 11,000 soldiers to the Kursk region."
+    )
+    assert "Already told" not in build_messages("q?", PASSAGES)[1]["content"]
+
+    chat.enqueue("too late [1].", delay_s=0.5)
+    fallback = FakeFallback()
+    make(chat, fallback, timeout_s=0.1).answer("Tell me more", PASSAGES, told=told)
+    assert fallback.told == [told]
