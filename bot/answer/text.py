@@ -914,7 +914,8 @@ FRAMING_TERMS = frozenset(
     """.split()
 )
 # The archive's home country: US news rarely spells out "US" ("the House", "the presidential
-# race"), so a question's "US" qualifies the setting rather than naming what must be found.
+# race"), so a question's "US" qualifies the setting rather than naming what must be found --
+# neither an entity nor a term to cover (as a term it cost one RealTime QA answer).
 HOME_COUNTRY = frozenset({("us",), ("usa",), ("america",), ("united", "state")})
 
 
@@ -946,7 +947,7 @@ def analyze_question(question: str) -> QuestionInfo:
     asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
     terms: list[str] = []
     for term in content_terms(question):
-        if term not in terms and term not in FRAMING_TERMS:
+        if term not in terms and term not in FRAMING_TERMS and (term,) not in HOME_COUNTRY:
             terms.append(term)
     info = QuestionInfo(
         question=question,
