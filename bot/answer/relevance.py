@@ -25,9 +25,11 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.answer.places import is_known_place, is_located
 from bot.answer.text import (
     TITLE_WORDS,
     AnswerKind,
+    Name,
     QuestionInfo,
     analyze_question,
     content_terms,
@@ -56,6 +58,9 @@ MIN_WINDOW_ENTITY_COVERAGE = 0.5
 CONTEXT_SENTENCES = 2
 # Answer-type strength (0..1) a sentence needs to count as answering a typed question.
 MIN_ANSWER_TYPE = 0.5
+# Asked where, a new name that is neither a known place (a country, a US state) nor put on the
+# map by "in"/"from"/"near" may still be one ("Plains"), so it passes, below a placed name.
+WHERE_UNPLACED_NAME = 0.6
 
 _TYPED_KINDS = frozenset(
     {AnswerKind.WHO, AnswerKind.WHEN, AnswerKind.WHERE, AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH}
@@ -157,12 +162,13 @@ def _entity_coverage(
     return found / total if total else 1.0
 
 
-def new_name_tokens(info: QuestionInfo, sentence: str) -> list[tuple[int, bool]]:
-    """For each name run in ``sentence``: (count of tokens not in the question, is sentence-initial).
+def _new_names(info: QuestionInfo, sentence: str) -> list[tuple[Name, int, bool]]:
+    """Each name run in ``sentence`` with tokens the question lacks: (name, count of those
+    tokens, is a lone sentence-initial word).
 
     Title words ("Minister"), calendar words and the question's own terms are not new.
     """
-    out: list[tuple[int, bool]] = []
+    out: list[tuple[Name, int, bool]] = []
     for name in names(sentence):
         fresh = [
             t
@@ -172,7 +178,7 @@ def new_name_tokens(info: QuestionInfo, sentence: str) -> list[tuple[int, bool]]
             and not any(terms_match(t, q) for q in info.terms)
         ]
         if fresh:
-            out.append((len(fresh), name.sentence_initial and len(name.terms) == 1))
+            out.append((name, len(fresh), name.sentence_initial and len(name.terms) == 1))
     return out
 
 
@@ -182,7 +188,8 @@ def answer_type_score(info: QuestionInfo, sentence: str) -> float:
     how many / how much: a number the question does not already contain (years are dates, not
     counts). when: a date expression. who: a new name, best a multi-word one (a person's full
     name), weaker a single word, weakest a lone sentence-initial capital (could be any word).
-    where: a new name. Other kinds: 1.0 when the sentence adds at least two new content words.
+    where: a new name that is a known place or follows "in"/"from"/"near" (1.0), another new name
+    (0.6). Other kinds: 1.0 when the sentence adds at least two new content words.
     """
     kind = info.kind
     if kind in (AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH):
@@ -194,12 +201,19 @@ def answer_type_score(info: QuestionInfo, sentence: str) -> float:
         for year in info.years:
             stripped = stripped.replace(str(year), "")
         return 1.0 if has_date(stripped) else 0.0
-    if kind in (AnswerKind.WHO, AnswerKind.WHERE):
+    if kind is AnswerKind.WHERE:
         best = 0.0
-        for count, initial_only in new_name_tokens(info, sentence):
+        for name, _, initial_only in _new_names(info, sentence):
+            if is_known_place(name.text) or is_located(name.text, sentence):
+                return 1.0
+            best = max(best, 0.3 if initial_only else WHERE_UNPLACED_NAME)
+        return best
+    if kind is AnswerKind.WHO:
+        best = 0.0
+        for _, count, initial_only in _new_names(info, sentence):
             if initial_only:
                 best = max(best, 0.3)
-            elif count >= 2 or kind is AnswerKind.WHERE:
+            elif count >= 2:
                 best = 1.0
             else:
                 best = max(best, 0.7)

@@ -731,6 +731,10 @@ class Name:
     sentence_initial: bool
 
 
+# Stopwords that open place names mid-sentence ("the New York native", "New Zealand").
+_NAME_OPENING_STOPWORDS = frozenset({"new"})
+
+
 def names(sentence: str) -> list[Name]:
     """Runs of capitalised words in one sentence, connectors allowed inside ("Bank of Japan").
 
@@ -747,10 +751,13 @@ def names(sentence: str) -> list[Name]:
         while current and current[-1].lower() in _NAME_CONNECTORS:
             current.pop()
         if current:
+            # "New" stays in the text ("New York" is a place) but, a stopword, not in the
+            # terms, which are matched against stopword-free vocabularies.
             terms = tuple(
                 stem(part.lower())
                 for token in current
                 if token.lower() not in _NAME_CONNECTORS
+                and token.lower() not in _NAME_OPENING_STOPWORDS
                 for part in _split_hyphens(token)
             )
             runs.append(Name(" ".join(current), terms, current_start == 0))
@@ -759,7 +766,14 @@ def names(sentence: str) -> list[Name]:
     for index, token in enumerate(tokens):
         low = token.lower()
         is_cap = bool(_CAP_TOKEN.fullmatch(token)) and (
-            low not in STOPWORDS or (token.isupper() and len(token) > 1)
+            low not in STOPWORDS
+            or (token.isupper() and len(token) > 1)
+            or (
+                low in _NAME_OPENING_STOPWORDS
+                and index > 0
+                and index + 1 < len(tokens)
+                and bool(_CAP_TOKEN.fullmatch(tokens[index + 1]))
+            )
         )
         if is_cap and (not token.isupper() or len(token) <= 5):
             if not current:

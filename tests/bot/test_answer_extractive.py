@@ -502,3 +502,19 @@ def test_sentences_already_told_are_not_quoted_again(answerer: ExtractiveAnswere
     reworded = "Kim made the comment during a meeting with Sergei Shoigu in Pyongyang, KCNA said."
     again = answerer.answer(question, [report], told=[reworded])
     assert not again.refused and "during a meeting" not in again.text, again.text
+
+
+def test_asked_which_state_the_sentence_naming_a_state_wins(answerer: ExtractiveAnswerer) -> None:
+    expelled = _news(
+        "Embattled Rep. George Santos was expelled from Congress Friday after a scathing "
+        "House Ethics Committee report.",
+        title="George Santos expelled",
+        n=1,
+    )
+    native = _news(
+        "The New York native has been mired in controversy since before Santos entered Congress.",
+        title="Who is George Santos?",
+        n=2,
+    )
+    answer = answerer.answer("Which state is Santos from?", [expelled, native])
+    assert answer.text.startswith("The New York native"), answer.text
