@@ -45,10 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_logging("bot")
 
     from bot.answer.extractive import ExtractiveAnswerer
+    from bot.app import make_searcher
     from bot.evaluate import Summary, judge, load_qa
     from bot.service import QAService
     from index.embed import make_embedder
-    from index.search import Searcher
 
     weeks = [w.strip() for w in args.weeks.split(",")] if args.weeks else all_weeks()
     chunk_tokens, chunk_overlap = default_chunking()
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_dir.mkdir(parents=True, exist_ok=True)
         for week in weeks:
             store, _, _ = build_week_index(week, cache_dir, embedder, chunk_tokens, chunk_overlap)
-            service = QAService(Searcher(store, embedder), ExtractiveAnswerer(), top_k=TOP_K)
+            service = QAService(make_searcher(store, embedder), ExtractiveAnswerer(), top_k=TOP_K)
             items = load_qa(DATASET / week / "questions.jsonl")
             summary.add(judge(item, service.ask(item.question)) for item in items)
             if not args.json:

@@ -83,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     quiet_logging()
 
+    from bot.app import make_searcher
     from index.embed import make_embedder
-    from index.search import Searcher
 
     score_mod = load_score_module()
     weeks = [w.strip() for w in args.weeks.split(",")] if args.weeks else all_weeks()
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 chunks.sort(key=lambda c: c.start)
             dates = [a.published for a in gen.manifest.articles.values() if a.published]
             newest = max(dates) if dates else None
-            searcher = Searcher(store, embedder)
+            searcher = make_searcher(store, embedder)
             for q in read_jsonl(DATASET / week / "questions.jsonl"):
                 golds = [a.lower() for a in q["answers"]]
                 gold_articles = {

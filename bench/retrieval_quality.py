@@ -180,8 +180,8 @@ def build_week_index(
 
 
 def our_retrievers(store: Any, embedder: Any, systems: Sequence[str]) -> dict[str, Retrieve]:
+    from bot.app import make_searcher
     from index.keyword import KeywordIndex
-    from index.search import Searcher
 
     gen = store.open_current()
     out: dict[str, Retrieve] = {}
@@ -197,7 +197,7 @@ def our_retrievers(store: Any, embedder: Any, systems: Sequence[str]) -> dict[st
     if "dense" in systems:
         out["dense"] = lambda q: [p.text for p in gen.dense_search(embedder.embed([q])[0], TOP_K)]
     if "newsdesk" in systems:
-        searcher = Searcher(store, embedder)
+        searcher = make_searcher(store, embedder)
         out["newsdesk"] = lambda q: [p.text for p in searcher.search(q, TOP_K)]
     return out
 

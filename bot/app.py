@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def make_searcher(store: IndexStore, embedder: Embedder) -> Searcher:
+    """The searcher every front end (and the benchmarks) uses: hybrid retrieval told by the
+    answerers which chunks hold the kind of answer a who/where question asks for."""
+    from bot.answer.relevance import answer_type_hint
+    from index.search import Searcher
+
+    return Searcher(store, embedder, answer_type=answer_type_hint)
+
+
 @dataclass
 class App:
     """Lazily built graph of the application's objects (nothing heavy until first used)."""
@@ -70,9 +79,7 @@ class App:
 
     @cached_property
     def searcher(self) -> Searcher:
-        from index.search import Searcher
-
-        return Searcher(self.store, self.embedder)
+        return make_searcher(self.store, self.embedder)
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answer.places import is_known_place, is_located
@@ -311,3 +311,12 @@ def relevant_passages(question: str | QuestionInfo, passages: Sequence[Passage])
     An empty list means: refuse ("I couldn't find this in the archive").
     """
     return [v.passage for v in assess_passages(question, passages) if v.relevant]
+
+
+def answer_type_hint(query: str) -> Callable[[str], bool] | None:
+    """For retrieval (``index.search.AnswerTypeHint``): asked who or where, a test of whether
+    a text names a new person or place; None for other questions."""
+    info = analyze_question(query)
+    if info.kind not in (AnswerKind.WHO, AnswerKind.WHERE):
+        return None
+    return lambda text: answer_type_score(info, text) >= 1.0

@@ -52,3 +52,24 @@ def test_new_opens_a_place_name_mid_sentence() -> None:
     assert [n.text for n in names("New rules apply in Ohio.")] == ["Ohio"]
     # A stopword, it is no name *term*: vocabularies it is matched against have no stopwords.
     assert names("The New York native")[0].terms == ("york",)
+
+
+def test_retrieval_hint_is_given_for_who_and_where_questions_only() -> None:
+    from bot.answer.relevance import answer_type_hint
+
+    where = answer_type_hint("Which state is George Santos from?")
+    assert where is not None
+    assert where("The New York native has been mired in controversy.")
+    assert not where("Santos was expelled after a House Ethics Committee report.")
+    who = answer_type_hint("Who leads SAG-AFTRA?")
+    assert who is not None and who("The union is led by Fran Drescher.")
+    assert answer_type_hint("How many shells has North Korea sent?") is None
+
+
+def test_the_composition_root_gives_search_the_answer_type_hint(tmp_path) -> None:
+    from bot.answer.relevance import answer_type_hint
+    from bot.app import make_searcher
+    from index.store import IndexStore
+
+    searcher = make_searcher(IndexStore(tmp_path / "index"), embedder=None)  # type: ignore[arg-type]
+    assert searcher.answer_type is answer_type_hint

@@ -232,3 +232,20 @@ def test_searcher_follows_an_incremental_build_by_another_process(tmp_path: Path
     again = subprocess.run(build, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and json.loads(again.stdout)["added"] == 1, again.stderr
     assert any("Zanzibar" in p.text for p in searcher.search("Zanzibar ferry", k=3))
+
+
+def test_an_answer_type_hint_lifts_the_chunks_it_accepts(seed_store: IndexStore, minilm):
+    # A stand-in for the answerers' who/where test: it accepts the chunk naming the airline.
+    query = "Kim Jong Un support for Russia"
+    plain = Searcher(seed_store, minilm).search(query, k=10)
+    hinted = Searcher(
+        seed_store, minilm, answer_type=lambda q: lambda text: "Nordwind" in text
+    ).search(query, k=10)
+
+    def rank(passages: list) -> int | None:
+        return next((i for i, p in enumerate(passages) if "Nordwind" in p.text), None)
+
+    assert rank(plain) is None and rank(hinted) == 0  # now quoted, in the top passage
+    # A question of no particular kind (the hint says None) is searched as before.
+    untyped = Searcher(seed_store, minilm, answer_type=lambda q: None).search(query, k=10)
+    assert [p.chunk_id for p in untyped] == [p.chunk_id for p in plain]
