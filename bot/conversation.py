@@ -25,7 +25,14 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.answer.models import Answer, Citation
-from bot.answer.text import STOPWORDS, content_terms, name_terms, split_sentences, words
+from bot.answer.text import (
+    STOPWORDS,
+    content_terms,
+    name_terms,
+    split_sentences,
+    strip_markers,
+    words,
+)
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -33,7 +40,6 @@ logger = logging.getLogger(__name__)
 # "[2]", and the looser forms people type: "[ 2 ]", "#2", "source 2", "article 2".
 _REFERENCE = re.compile(r"\[\s*(\d+)\s*\]|#(\d+)\b|\b(?:source|article|passage)\s+(\d+)\b", re.I)
 _MARKER = re.compile(r"\[(\d+)\]")
-_SPACED_MARKER = re.compile(r"\s*\[\d+\]")
 # Openers that only make sense as a continuation of the previous question.
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|what else|anything else|more on|"
@@ -168,7 +174,7 @@ class Conversation:
         for turn in self._turns:
             if turn.answer.refused:
                 continue
-            bare = " ".join(_SPACED_MARKER.sub("", turn.answer.text).split())
+            bare = strip_markers(turn.answer.text)
             out.extend(s.strip() for s in split_sentences(bare) if s.strip())
         return out
 

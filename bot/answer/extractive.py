@@ -31,7 +31,6 @@ from bot.answer.text import (
     content_terms,
     is_question,
     numbers,
-    sentence_key,
     term_in,
     years,
 )
@@ -217,16 +216,11 @@ def _select(
 
 
 def _untold(candidates: list[Candidate], told: Collection[str]) -> list[Candidate]:
-    """Candidates that neither repeat nor restate a sentence already told. All their terms
-    count here: asked for more on a story, its own names are no longer news either."""
-    keys = {sentence_key(s) for s in told}
+    """Candidates that neither repeat nor restate a sentence already told (a repeat has the
+    same terms, so ``same_news`` catches both). All their terms count here: asked for more on
+    a story, its own names are no longer news either."""
     told_terms = [frozenset(content_terms(s)) for s in told]
-    return [
-        c
-        for c in candidates
-        if sentence_key(c.sentence) not in keys
-        and not any(same_news(c.terms, terms, ()) for terms in told_terms)
-    ]
+    return [c for c in candidates if not any(same_news(c.terms, terms, ()) for terms in told_terms)]
 
 
 _TRAILING_PUNCT = re.compile(r"([.!?])$")

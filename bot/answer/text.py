@@ -80,10 +80,9 @@ def is_question(sentence: str) -> bool:
 _CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
-def sentence_key(sentence: str) -> str:
-    """A sentence as compared with what was already said: markers, case and spacing aside."""
-    bare = _CITATION_MARKER.sub("", sentence)
-    return " ".join(bare.lower().split()).rstrip(".!?\"'”’) ")
+def strip_markers(text: str) -> str:
+    """``text`` without its citation markers ("sent 9 million shells [1][2]." -> "... shells.")."""
+    return " ".join(_CITATION_MARKER.sub("", text).split())
 
 
 def split_sentences(text: str) -> list[str]:

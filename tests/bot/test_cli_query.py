@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.text import sentence_key, split_sentences
+from bot.answer.text import split_sentences, strip_markers
 from bot.app import App
 from config.settings import load_settings
 from tests.cli_helpers import run_cli
@@ -117,6 +117,11 @@ def test_chat_tell_me_more_brings_new_lines(seed_app: App, capsys, monkeypatch):
     said = {sentence_key(s) for answer in earlier for s in split_sentences(answer)}
     assert len(earlier) == 2 and more, result.out
     assert not said & {sentence_key(s) for s in split_sentences(more)}, (earlier, more)
+
+
+def sentence_key(sentence: str) -> str:
+    """A quoted sentence as compared across answers: markers, case and end punctuation aside."""
+    return strip_markers(sentence).lower().rstrip(".!?\"'”’) ")
 
 
 def _answers(transcript: str) -> list[str]:
