@@ -17,7 +17,6 @@ from datetime import date
 
 from bot.answer.citations import cited_answer
 from bot.answer.models import REFUSAL_TEXT, Answer
-from bot.answer.recency import asks_about_now
 from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
     SentenceEvidence,
@@ -34,6 +33,7 @@ from bot.answer.text import (
     term_in,
     years,
 )
+from index.dates import asks_about_now
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -151,10 +151,10 @@ def score_sentence(
             score -= OTHER_YEAR_PENALTY
         if passage is not None and now.is_stale(passage):
             score -= STALE_PENALTY
-    if info.numbers:
+    if info.figures:
         # The question's own figures ("a $700 million contract") are its most specific terms.
         stated = numbers(evidence.text)
-        score += W_NUMBERS * len(info.numbers & stated) / len(info.numbers)
+        score += W_NUMBERS * len(info.figures & stated) / len(info.figures)
     score += W_FOCUS * _focus(info, terms)
     score += W_RANK / (1 + rank)
     return score

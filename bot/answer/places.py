@@ -11,7 +11,7 @@ import pycountry
 
 # "in Paris", "at the Gaza Strip border", "near Kyiv": a name after these is a location. Not
 # "from": people are expelled from Congress and resign from Google.
-_LOCATIVE = r"(?:in|at|near|outside|across|throughout)\s+(?:the\s+)?"
+_LOCATIVE = re.compile(r"\b(?:in|at|near|outside|across|throughout)\s+(?:the\s+)?", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 
@@ -41,5 +41,18 @@ def is_known_place(name: str) -> bool:
 
 
 def is_located(name: str, sentence: str) -> bool:
-    """``name`` follows a locative word in ``sentence`` ("... service in Atlanta")."""
-    return re.search(rf"\b{_LOCATIVE}{re.escape(name)}\b", sentence, re.IGNORECASE) is not None
+    """``name`` follows a locative word in ``sentence`` ("... service in Atlanta").
+
+    One precompiled pattern and a comparison at each of its matches: a pattern per name would
+    be compiled afresh for most names (retrieval asks this of every candidate chunk)."""
+    wanted = name.lower()
+    for match in _LOCATIVE.finditer(sentence):
+        end = match.end() + len(name)
+        if sentence[match.end() : end].lower() == wanted and not _word_goes_on(sentence, end):
+            return True
+    return False
+
+
+def _word_goes_on(text: str, i: int) -> bool:
+    """The word at ``text[i - 1]`` continues at ``i`` ("Atlanta" is not "Atlantans")."""
+    return 0 < i < len(text) and (text[i - 1].isalnum() and (text[i].isalnum() or text[i] == "_"))

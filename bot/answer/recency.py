@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from index.dates import asks_about_now
 from index.models import Passage
-
-_RECENT = re.compile(
-    r"\b(latest|current(ly)?|now|today|this (week|month|year)|recent(ly)?|newest|so far|still)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_about_now(question: str) -> bool:
-    return bool(_RECENT.search(question))
 
 
 def recency_notice(question: str, passages: Sequence[Passage]) -> str | None:

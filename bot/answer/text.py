@@ -634,11 +634,12 @@ _NUMBER = re.compile(
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
-def numbers(text: str) -> set[float]:
+def numbers(text: str, *, spelled: bool = True) -> set[float]:
     """Numeric values mentioned in ``text``: "14,000" -> 14000, "9 million" -> 9e6.
 
-    Spelled-out numbers from two to a hundred count too ("three" -> 3); "one" does not, being
-    mostly a pronoun in news prose. Ordinals and number-like parts of words ("G7") are ignored.
+    Spelled-out numbers from two to a hundred count too ("three" -> 3) unless ``spelled`` is
+    False; "one" does not, being mostly a pronoun in news prose. Ordinals and number-like parts
+    of words ("G7") are ignored.
     """
     values: set[float] = set()
     for match in _NUMBER.finditer(text):
@@ -656,6 +657,8 @@ def numbers(text: str) -> set[float]:
         elif short == "k":
             value *= 1e3
         values.add(round(value, 6))
+    if not spelled:
+        return values
     for match in _NUMBER_WORD.finditer(text):
         values.add(float(_NUMBER_WORDS[match.group(1).lower()]))
     return values
@@ -796,8 +799,11 @@ def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
     return out
 
 
+_WEEKDAY_STEMS = frozenset(stem(d) for d in WEEKDAYS)  # "Sundays" is a weekday too
+
+
 def is_calendar_word(term: str) -> bool:
-    return term in MONTHS or term in WEEKDAYS or stem(term) in {stem(d) for d in WEEKDAYS}
+    return term in MONTHS or term in WEEKDAYS or stem(term) in _WEEKDAY_STEMS
 
 
 # --------------------------------------------------------------------------------------------
@@ -826,6 +832,9 @@ class QuestionInfo:
     terms: tuple[str, ...]  # stemmed content terms, entity tokens included, no duplicates
     entities: tuple[tuple[str, ...], ...]  # each named entity as its stemmed tokens
     numbers: frozenset[float]
+    # Numbers written in digits ("$700 million"): the question's specific figures, where a
+    # spelled-out "the two countries" is an ordinary phrase.
+    figures: frozenset[float]
     years: frozenset[int]
     kind: AnswerKind
 
@@ -967,6 +976,7 @@ def analyze_question(question: str) -> QuestionInfo:
         terms=tuple(terms),
         entities=entities,
         numbers=frozenset(numbers(question)),
+        figures=frozenset(numbers(question, spelled=False)),
         years=frozenset(years(question)),
         kind=_question_kind(asking[-1] if asking else question),
     )

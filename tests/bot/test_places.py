@@ -73,3 +73,9 @@ def test_the_composition_root_gives_search_the_answer_type_hint(tmp_path) -> Non
 
     searcher = make_searcher(IndexStore(tmp_path / "index"), embedder=None)  # type: ignore[arg-type]
     assert searcher.answer_type is answer_type_hint
+
+
+def test_a_located_name_is_the_whole_word_in_any_case() -> None:
+    assert is_located("Kyiv", "Strikes hit targets NEAR KYIV overnight.")
+    assert not is_located("Atlanta", "Fans in Atlantans' homes watched the game.")
+    assert is_located("Washington, DC", "A tree fell in Washington, DC, on Tuesday.")
