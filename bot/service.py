@@ -40,6 +40,14 @@ class QAService:
     ) -> list[Passage]:
         return self.searcher.search(query, k or self.top_k, filters)
 
+    def context(
+        self, query: str, *, k: int | None = None, filters: SearchFilters | None = None
+    ) -> list[Passage]:
+        """The passages an answerer reads: only the chunks the ranking earned. A search result
+        also shows its article's next-best chunk, but to an answerer that is one more place
+        for an off-topic sentence to outscore the ranked ones (measured: bench/README.md)."""
+        return self.searcher.search(query, k or self.top_k, filters, min_chunks=1)
+
     def ask(
         self,
         question: str,
@@ -52,7 +60,7 @@ class QAService:
         """Answer ``question``; ``retrieval_query`` (a follow-up rewritten with context) may
         differ; ``told`` are sentences the person was already given (a "tell me more")."""
         t0 = time.perf_counter()
-        passages = self.search(retrieval_query or question, k=k, filters=filters)
+        passages = self.context(retrieval_query or question, k=k, filters=filters)
         t1 = time.perf_counter()
         # A rewritten follow-up ("tell me more about [2]" -> that passage's topic) is what the
         # answerer must look for too; the person's own words stay on the Answer.

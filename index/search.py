@@ -4,7 +4,10 @@ article's retrieved chunks stitched into one passage in reading order.
 
 Recency: a question put to a news archive means the newest reporting of its subject (last
 year's final and this year's read alike), so fused scores are raised for articles published
-close to the archive's newest article -- unless the question names an earlier year.
+close to the archive's newest article -- unless the question names an earlier year. Asked
+outright about the present ("this week", "the latest"), the keyword side also searches the
+archive's last week on its own, as a further ranked list: this week's report may share fewer
+words with the question than last year's stories that crowd the top of the whole archive.
 
 Article evidence: a news question is about an event, and the article that reports the event
 matches the question in several of its chunks, while a passing mention elsewhere matches in
@@ -16,7 +19,7 @@ answers in passing keeps its place. Measured on RealTime QA by bench/retrieval_q
 Answer type: asked "who" or "where", a chunk that names a person or a place the question does
 not is likelier to hold the answer than one that restates the question. What counts as such a
 chunk is the answerers' knowledge (bot/), so it comes in as an ``AnswerTypeHint`` from the
-composition root; the chunks it accepts, in fused order, are a third ranked list.
+composition root; the chunks it accepts, in fused order, are a further ranked list.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
-from index.dates import years
+from index.dates import asks_about_now, years
 from index.embed import Embedder
 from index.keyword import KeywordIndex
 from index.models import Passage
@@ -62,9 +65,18 @@ class FusionConfig:
     # article's *other* candidate chunks) to each chunk's score.
     article_weight: float = 1.0
     article_top: int = 2
+    # The archive's latest days searched on their own (keyword side): asked about the present
+    # ("this week", "the latest"), a further ranked list over articles at most `recent_days`
+    # older than the newest; 0 turns it off. Flat from 5 to 10 days and from weight 0.6 to 0.8
+    # on the development set (0.5: one question less).
+    recent_days: int = 7
+    recent_weight: float = 0.7
     dedup_jaccard: float = 0.6  # word-shingle overlap above which two passages say the same
-    # Stitch up to this many retrieved chunks of one article into its passage (1: best chunk).
-    merge_per_article: int = 4
+    # Chunks stitched into a passage: up to `passage_chunks` of its article's chunks among the
+    # first k of the ranking, and at least `passage_min_chunks` from anywhere in it (callers
+    # may ask for another minimum: the answerers read only what the ranking earned).
+    passage_chunks: int = 4
+    passage_min_chunks: int = 2
     # Alternate the evidence-boosted order with the plain fused order (see ``interleave``).
     interleave: bool = True
     # Weight of the answer-type list (candidates holding the kind of answer asked for, in fused
@@ -194,26 +206,28 @@ def monotone(
     return out
 
 
-def merge_by_article(passages: Iterable[Passage], cap: int, k: int) -> list[Passage]:
+def merge_by_article(passages: Iterable[Passage], k: int, *, cap: int, least: int) -> list[Passage]:
     """``k`` passages, one per article, each at the rank of its best chunk.
 
-    The first ``k`` chunks of the ranking decide what the leading passages quote: each article
-    among them gets up to ``cap`` of its chunks stitched in reading order (overlaps removed,
-    gaps marked). Small chunks rank precisely but split a story; a reader (and the answerer)
-    wants the article's matching chunks together. Chunks further down only open passages for
-    further articles (their best chunk alone) until there are ``k``: asked for ten results, a
-    person gets ten sources, and the leading passages stay as long as the ranking earned.
-    Measured in bench/README.md.
+    The first ``k`` chunks of the ranking decide what the passages quote: each article among
+    them gets up to ``cap`` of its chunks there, as many as the ranking earned. Every passage
+    also gets at least ``least`` chunks, from wherever its article's next chunks rank: a lone
+    chunk often only leads up to what its article says next. Chunks further down otherwise
+    only open passages for further articles until there are ``k``: asked for ten results, a
+    person gets ten sources. Each passage is stitched in reading order (overlaps removed, gaps
+    marked): small chunks rank precisely but split a story, and a reader (and the answerer)
+    wants the article's matching chunks together. Measured in bench/README.md.
     """
     groups: dict[str, list[Passage]] = {}
     for rank, passage in enumerate(passages):
-        if rank >= k and len(groups) >= k:  # nothing further can change the result
-            break
         group = groups.get(passage.article_id)
         if group is None:
-            groups[passage.article_id] = [passage]
-        elif rank < k and len(group) < cap:
+            if len(groups) < k:
+                groups[passage.article_id] = [passage]
+        elif (rank < k and len(group) < cap) or len(group) < least:
             group.append(passage)
+        if rank >= k and len(groups) >= k and all(len(g) >= least for g in groups.values()):
+            break  # nothing further can change the result
     return [stitch(group) for group in groups.values()]
 
 
@@ -240,17 +254,27 @@ def stitch(group: list[Passage]) -> Passage:
     )
 
 
-def drop_near_duplicates(passages: Iterable[Passage], threshold: float) -> Iterator[Passage]:
-    """Keep the best-ranked of each group of passages that repeat one another.
+def _ordinal(day: date | None) -> int | None:
+    return day.toordinal() if day else None
 
-    Lazy: the caller takes only as many as it needs, and shingling every candidate (some 120
-    per query) would cost several times what the rest of the fusion does."""
-    kept_shingles: list[frozenset] = []
+
+def drop_near_duplicates(passages: Iterable[Passage], threshold: float) -> Iterator[Passage]:
+    """Keep the best-ranked of each group of passages that repeat one another (word-shingle
+    Jaccard at least ``threshold``).
+
+    Lazy, and linear in the candidates: the shingles of the kept passages are indexed, so each
+    new passage counts its overlap with all of them in one pass over its own shingles instead
+    of one set intersection per kept passage."""
+    owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    sizes: list[int] = []  # shingle count of each kept passage
     for passage in passages:
         sh = shingles(passage.text)
-        if any(jaccard(sh, other) >= threshold for other in kept_shingles):
+        shared = Counter(kept for s in sh for kept in owners.get(s, ()))
+        if any(n / (len(sh) + sizes[kept] - n) >= threshold for kept, n in shared.items()):
             continue
-        kept_shingles.append(sh)
+        for s in sh:
+            owners[s].append(len(sizes))
+        sizes.append(len(sh))
         yield passage
 
 
@@ -299,8 +323,15 @@ class Searcher:
         return gen
 
     def search(
-        self, query: str, k: int = 10, filters: SearchFilters | None = None
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        min_chunks: int | None = None,
     ) -> list[Passage]:
+        """``k`` passages, best first; each quotes at least ``min_chunks`` chunks of its
+        article where it has them (default: the fusion config's)."""
         gen = self.generation()
         assert self._keyword is not None
         filters = filters or SearchFilters()
@@ -308,25 +339,36 @@ class Searcher:
         n = max(cfg.candidates, 3 * k)
         vector = self.embedder.embed([query])[0]
         dense = gen.dense_search(vector, n, filters)
+        publisher_key = normalise_publisher(filters.source) if filters.source else None
         keyword = self._keyword.search(
-            query,
-            n,
-            since_ord=filters.since.toordinal() if filters.since else None,
-            publisher_key=normalise_publisher(filters.source) if filters.source else None,
+            query, n, since_ord=_ordinal(filters.since), publisher_key=publisher_key
         )
-        by_id = {p.chunk_id: p for p in dense}
-        missing = [h.chunk_id for h in keyword if h.chunk_id not in by_id]
-        by_id.update(gen.get_passages(missing))
         lists = [[p.chunk_id for p in dense], [h.chunk_id for h in keyword]]
         weights = [cfg.dense_weight, cfg.keyword_weight]
+        # The archive's newest date, when the query is about the present (names no past year).
+        now = self._newest
+        if now is not None and asks_about_the_past(query, now):
+            now = None
+        if now is not None and cfg.recent_weight > 0 and asks_about_now(query):
+            since = now - timedelta(days=cfg.recent_days)
+            if filters.since is not None:
+                since = max(since, filters.since)
+            recent = self._keyword.search(
+                query, n, since_ord=since.toordinal(), publisher_key=publisher_key
+            )
+            lists.append([h.chunk_id for h in recent])
+            weights.append(cfg.recent_weight)
+        by_id = {p.chunk_id: p for p in dense}
+        missing = {cid for ids in lists[1:] for cid in ids if cid not in by_id}
+        by_id.update(gen.get_passages(sorted(missing)))
         fused = fuse(lists, weights, cfg.rrf_k)
         holds_answer = self.answer_type(query) if self.answer_type else None
         if holds_answer is not None and cfg.answer_type_weight > 0:
             typed = [cid for cid, _ in fused if cid in by_id and holds_answer(by_id[cid].text)]
             fused = fuse([*lists, typed], [*weights, cfg.answer_type_weight], cfg.rrf_k)
-        if self._newest is not None and not asks_about_the_past(query, self._newest):
+        if now is not None:
             fused = weight_by_recency(
-                fused, by_id, self._newest, weight=cfg.recency_weight, days=cfg.recency_days
+                fused, by_id, now, weight=cfg.recency_weight, days=cfg.recency_days
             )
         boosted = add_article_evidence(
             fused,
@@ -343,4 +385,5 @@ class Searcher:
             if cid in by_id and filters.admits(by_id[cid])
         ]
         unique = drop_near_duplicates(ranked, cfg.dedup_jaccard)
-        return merge_by_article(unique, cfg.merge_per_article, k)
+        least = cfg.passage_min_chunks if min_chunks is None else min_chunks
+        return merge_by_article(unique, k, cap=cfg.passage_chunks, least=least)

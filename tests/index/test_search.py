@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from index.chunk import Chunker
 from index.models import Passage
 from index.search import (
     STITCH_GAP,
+    FusionConfig,
     Searcher,
     add_article_evidence,
     asks_about_the_past,
@@ -124,29 +126,34 @@ def test_merge_stitches_an_articles_chunks_in_reading_order_at_its_best_rank():
     first = _p("a#0", article[0:20], start=0)
     far = _p("a#3", article[52:], start=52)
     other = _p("b#0", "Another story entirely.")
-    merged = merge_by_article([second, other, first, far], cap=3, k=10)
+    merged = merge_by_article([second, other, first, far], 10, cap=3, least=1)
     assert [p.article_id for p in merged] == ["a", "b"]
     assert merged[0].text == article[0:40] + STITCH_GAP + article[52:]
     assert merged[0].chunk_id == "a#0+a#1+a#3" and (merged[0].start, merged[0].end) == (
         0,
         len(article),
     )
-    assert merge_by_article([second, other, first], cap=1, k=10) == [second, other]
+    assert merge_by_article([second, other, first], 10, cap=1, least=1) == [second, other]
 
 
-def test_merge_returns_k_articles_and_only_the_top_k_chunks_lengthen_a_passage():
+def test_merge_returns_k_articles_lengthened_by_the_top_k_chunks_and_to_a_minimum():
     ranked = [
         _p("a#0", "A zero.", start=0),
         _p("b#0", "B zero.", start=0),
         _p("a#1", "A one.", start=8),
         _p("c#0", "C zero.", start=0),
-        _p("a#2", "A two.", start=16),  # past rank k=3: does not lengthen a's passage
+        _p("a#2", "A two.", start=16),  # past rank k=4, and a has its minimum: not added
+        _p("b#1", "B one.", start=8),  # past rank k, but b is short of its minimum: added
         _p("d#0", "D zero.", start=0),  # past rank k, but a new article: fills the results
-        _p("e#0", "E zero.", start=0),
+        _p("b#2", "B two.", start=16),  # b has its minimum
+        _p("e#0", "E zero.", start=0),  # k articles already
+        _p("c#1", "C one.", start=8),  # c's second chunk, however far down
     ]
-    merged = merge_by_article(ranked, cap=4, k=4)
-    assert [p.article_id for p in merged] == ["a", "b", "c", "d"]
-    assert merged[0].chunk_id == "a#0+a#1"
+    merged = merge_by_article(ranked, 4, cap=4, least=2)
+    assert [p.chunk_id for p in merged] == ["a#0+a#1", "b#0+b#1", "c#0+c#1", "d#0"]
+    # A minimum of one: only the top k chunks lengthen a passage.
+    merged = merge_by_article(ranked, 4, cap=4, least=1)
+    assert [p.chunk_id for p in merged] == ["a#0+a#1", "b#0", "c#0", "d#0"]
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +256,81 @@ def test_an_answer_type_hint_lifts_the_chunks_it_accepts(seed_store: IndexStore,
     # A question of no particular kind (the hint says None) is searched as before.
     untyped = Searcher(seed_store, minilm, answer_type=lambda q: None).search(query, k=10)
     assert [p.chunk_id for p in untyped] == [p.chunk_id for p in plain]
+
+
+def test_this_weeks_report_gets_a_place_beside_older_articles_that_match_more(
+    tmp_path: Path, minilm
+):
+    """Asked about this week, the archive's last week is also searched on its own: this week's
+    report, found by meaning but told in other words, is outranked on words by older stories
+    in the question's own words and by other uses of "strike" -- it is not a keyword
+    candidate at all -- and recency alone does not lift a dense vote from far down."""
+    old = [
+        ("rail", "after talks on sick days"),
+        ("port", "as ships queued off the coast"),
+        ("nurses'", "once hospitals agreed to hire more staff"),
+        ("teachers'", "and schools reopen on Thursday"),
+        ("transit", "restoring bus and subway service"),
+        ("pilots'", "as airlines cancelled fewer flights"),
+        ("postal", "before the holiday mail rush"),
+        ("steel", "with a four-year wage deal"),
+        ("auto", "as carmakers raised pay by a quarter"),
+        ("miners'", "after a safety agreement"),
+        ("dockworkers'", "as cranes moved again at dawn"),
+        ("hotel", "with higher tips and fewer split shifts"),
+    ]
+    records = [
+        {
+            "title": f"The {who} union ended its strike",
+            "published": f"2022-11-{day:02d}",
+            "text": f"The {who} union ended its strike {detail}. Union leaders said the strike "
+            "ended when members voted on the deal.",
+        }
+        for day, (who, detail) in enumerate(old, start=1)
+    ]
+    other_strikes = [
+        "A strike in the ninth frame, and another strike, won the bowling final.",
+        "The air strike hit a depot; a second strike followed at night.",
+        "Lightning can strike twice: a strike hit the same tower again.",
+        "The batter took a called strike, then a swinging strike three.",
+        "A drone strike and a missile strike were reported near the border.",
+        "The strike zone was wide all night; every low pitch was a strike.",
+    ]
+    records += [
+        {"title": f"Strike {n}", "published": "2022-06-01", "text": text}
+        for n, text in enumerate(other_strikes)
+    ]
+    records += [
+        {
+            "title": "Actors approve deal with studios",
+            "published": "2023-11-08",
+            "text": "SAG-AFTRA members approved the contract with the studios, so the actors' "
+            "walkout is over after 118 days on picket lines, a strike that shut down Hollywood.",
+        },
+        {
+            "title": "Angels hire Ron Washington",
+            "published": "2023-11-09",
+            "text": "The Los Angeles Angels hired Ron Washington as their new manager.",
+        },
+    ]
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "news.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    store = IndexStore(tmp_path / "index")
+    IndexBuilder(store, minilm, Chunker(180, 30), max_file_bytes=10**6).build(
+        [tmp_path / "articles"]
+    )
+    few = FusionConfig(candidates=17)  # a small archive's stand-in for 60 of thousands
+
+    def titles(query: str, fusion: FusionConfig = few) -> list[str]:
+        return [p.title for p in Searcher(store, minilm, fusion).search(query, k=3)]
+
+    fresh = "Actors approve deal with studios"
+    assert fresh in titles("Which union ended its strike this week?")
+    assert fresh not in titles(
+        "Which union ended its strike this week?", replace(few, recent_weight=0)
+    )
+    # Only a question about the present searches the last week on its own.
+    assert fresh not in titles("Which union ended its strike?")
+    assert fresh not in titles("Which union ended its strike in 2022?")
