@@ -76,6 +76,21 @@ def test_search_json_filters_and_dedup(seed_app: App, capsys):
     assert bad.code == 1 and "--since" in bad.err
 
 
+def test_answerers_read_only_the_chunks_the_ranking_earned(seed_app: App):
+    """A search result quotes at least two chunks of its article; an answerer reads the same
+    articles, in the same order, but only the chunks that ranked."""
+    question = "How many artillery shells has North Korea sent?"
+    shown, read = seed_app.qa.search(question), seed_app.qa.context(question)
+
+    def chunks(passage) -> set[str]:
+        return set(passage.chunk_id.split("+"))
+
+    assert [p.article_id for p in read] == [p.article_id for p in shown]
+    assert all(len(chunks(p)) >= 2 for p in shown)  # every sample has several chunks
+    assert all(chunks(r) <= chunks(s) for r, s in zip(read, shown, strict=True))
+    assert any(len(chunks(r)) < len(chunks(s)) for r, s in zip(read, shown, strict=True))
+
+
 def test_latest_question_gets_a_dated_notice(seed_app: App, capsys):
     data = run_cli(
         capsys, "ask", "What is the latest on North Korean troops in Kursk?", "--json", app=seed_app
