@@ -91,12 +91,6 @@ def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
-def jaccard(a: frozenset, b: frozenset) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
 def fuse(
     ranked_lists: Sequence[Sequence[str]], weights: Sequence[float], rrf_k: float
 ) -> list[tuple[str, float]]:

@@ -26,13 +26,17 @@ from index.search import (
     drop_near_duplicates,
     fuse,
     interleave,
-    jaccard,
     merge_by_article,
     shingles,
     weight_by_recency,
 )
 from index.store import IndexStore, SearchFilters
 from tests.conftest import SEED_DIR
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    """The measure ``drop_near_duplicates`` applies (it counts the overlap its own way)."""
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _p(
