@@ -21,13 +21,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def make_searcher(store: IndexStore, embedder: Embedder) -> Searcher:
+def make_searcher(store: IndexStore, embedder: Embedder, *, learned: bool = True) -> Searcher:
     """The searcher every front end (and the benchmarks) uses: hybrid retrieval told by the
-    answerers which chunks hold the kind of answer a who/where question asks for."""
+    answerers which chunks hold the kind of answer a who/where question asks for, ranked by
+    the committed learned model (``learned=False``, or no model: the hand-set fusion)."""
     from bot.answer.relevance import answer_type_hint
+    from index.rank import load_ranker
     from index.search import Searcher
 
-    return Searcher(store, embedder, answer_type=answer_type_hint)
+    ranker = load_ranker() if learned else None
+    return Searcher(store, embedder, answer_type=answer_type_hint, ranker=ranker)
 
 
 @dataclass

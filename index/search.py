@@ -32,10 +32,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from index.chunk import embedding_text
 from index.dates import asks_about_now, years
 from index.embed import Embedder
-from index.keyword import KeywordIndex
+from index.keyword import KeywordIndex, tokenize, tokenize_query
 from index.models import Passage
+from index.rank import LinearRanker, Signals, candidate_ids, features
 from index.store import Generation, IndexStore, SearchFilters, check_model, normalise_publisher
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,17 @@ class FusionConfig:
     # Weight of the answer-type list (candidates holding the kind of answer asked for, in fused
     # order); flat from 0.3 to 0.5 on the development set, 1.0 worse.
     answer_type_weight: float = 0.5
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One question's candidates: the signals the ranker reads, and the ranked lists (with
+    their weights and the recency anchor) the hand-set fusion reads."""
+
+    signals: Signals
+    lists: list[list[str]]
+    weights: list[float]
+    now: date | None
 
 
 def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
@@ -283,11 +296,13 @@ class Searcher:
         fusion: FusionConfig | None = None,
         *,
         answer_type: AnswerTypeHint | None = None,
+        ranker: LinearRanker | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
         self.answer_type = answer_type
+        self.ranker = ranker
         self._gen: Generation | None = None
         self._keyword: KeywordIndex | None = None
         self._newest: date | None = None
@@ -316,16 +331,8 @@ class Searcher:
         logger.debug("searching generation %s built %s", gen.name, gen.manifest.built_at)
         return gen
 
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        filters: SearchFilters | None = None,
-        *,
-        min_chunks: int | None = None,
-    ) -> list[Passage]:
-        """``k`` passages, best first; each quotes at least ``min_chunks`` chunks of its
-        article where it has them (default: the fusion config's)."""
+    def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> Retrieved:
+        """Everything known about the question's candidate chunks before they are ranked."""
         gen = self.generation()
         assert self._keyword is not None
         filters = filters or SearchFilters()
@@ -341,28 +348,71 @@ class Searcher:
         weights = [cfg.dense_weight, cfg.keyword_weight]
         # The archive's newest date, when the query is about the present (names no past year).
         now = self._newest
-        if now is not None and asks_about_the_past(query, now):
+        names_past = now is not None and asks_about_the_past(query, now)
+        if names_past:
             now = None
-        if now is not None and cfg.recent_weight > 0 and asks_about_now(query):
+        about_now = asks_about_now(query)
+        recent_ids: list[str] = []
+        if now is not None and cfg.recent_weight > 0 and about_now:
             since = now - timedelta(days=cfg.recent_days)
             if filters.since is not None:
                 since = max(since, filters.since)
             recent = self._keyword.search(
                 query, n, since_ord=since.toordinal(), publisher_key=publisher_key
             )
-            lists.append([h.chunk_id for h in recent])
+            recent_ids = [h.chunk_id for h in recent]
+            lists.append(recent_ids)
             weights.append(cfg.recent_weight)
         by_id = {p.chunk_id: p for p in dense}
         missing = {cid for ids in lists[1:] for cid in ids if cid not in by_id}
         by_id.update(gen.get_passages(sorted(missing)))
-        fused = fuse(lists, weights, cfg.rrf_k)
         holds_answer = self.answer_type(query) if self.answer_type else None
-        if holds_answer is not None and cfg.answer_type_weight > 0:
-            typed = [cid for cid, _ in fused if cid in by_id and holds_answer(by_id[cid].text)]
+        typed = (
+            None
+            if holds_answer is None
+            else {cid for cid, p in by_id.items() if holds_answer(p.text)}
+        )
+        ids = list(by_id)
+        texts = tokenize([embedding_text(by_id[c].title, by_id[c].text) for c in ids])
+        titles = {p.title for p in by_id.values()}
+        title_terms = dict(zip(titles, tokenize(list(titles)), strict=True)) if titles else {}
+        signals = Signals(
+            dense=dense,
+            keyword=[(h.chunk_id, h.score) for h in keyword],
+            recent=recent_ids,
+            typed=typed,
+            passages=by_id,
+            newest=self._newest,
+            asks_now=about_now and not names_past,
+            names_past_year=names_past,
+            question_years=years(query),
+            question_terms=tokenize_query(query),
+            terms_of=dict(zip(ids, texts, strict=True)),
+            title_terms_of={c: title_terms.get(by_id[c].title, ()) for c in ids},
+        )
+        return Retrieved(signals, lists, weights, now)
+
+    def rank(self, retrieved: Retrieved) -> list[tuple[str, float]]:
+        """Candidates best first with their scores: the learned model's probability when one
+        is loaded, else the hand-set fusion (RRF, recency, article evidence)."""
+        if self.ranker is not None:
+            ids = candidate_ids(retrieved.signals)
+            scores = self.ranker.score(features(retrieved.signals, ids))
+            return sorted(zip(ids, scores.tolist(), strict=True), key=lambda x: -x[1])
+        return self._hand_fusion(retrieved)
+
+    def _hand_fusion(self, retrieved: Retrieved) -> list[tuple[str, float]]:
+        cfg = self.fusion
+        by_id = retrieved.signals.passages
+        lists, weights = retrieved.lists, retrieved.weights
+        fused = fuse(lists, weights, cfg.rrf_k)
+        typed_ids = retrieved.signals.typed
+        if typed_ids is not None and cfg.answer_type_weight > 0:
+            typed = [cid for cid, _ in fused if cid in typed_ids]
             fused = fuse([*lists, typed], [*weights, cfg.answer_type_weight], cfg.rrf_k)
-        if now is not None:
+        if retrieved.now is not None:
             fused = weight_by_recency(
-                fused, by_id, now, weight=cfg.recency_weight, days=cfg.recency_days
+                fused, by_id, retrieved.now, weight=cfg.recency_weight, days=cfg.recency_days
             )
         boosted = add_article_evidence(
             fused,
@@ -372,12 +422,39 @@ class Searcher:
         )
         if cfg.interleave:
             boosted = monotone(interleave(boosted, fused), dict(fused))
-        fused = boosted
+        return boosted
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        min_chunks: int | None = None,
+    ) -> list[Passage]:
+        """``k`` passages, best first; each quotes at least ``min_chunks`` chunks of its
+        article where it has them (default: the fusion config's)."""
+        retrieved = self.retrieve(query, k, filters)
+        return self.passages(retrieved, self.rank(retrieved), k, filters, min_chunks=min_chunks)
+
+    def passages(
+        self,
+        retrieved: Retrieved,
+        ranking: Sequence[tuple[str, float]],
+        k: int,
+        filters: SearchFilters | None = None,
+        *,
+        min_chunks: int | None = None,
+    ) -> list[Passage]:
+        """A ranking of candidates as ``k`` passages: filtered, near-duplicates dropped, each
+        article's chunks stitched."""
+        filters = filters or SearchFilters()
+        by_id = retrieved.signals.passages
         ranked = [
             replace(by_id[cid], score=score)
-            for cid, score in fused
+            for cid, score in ranking
             if cid in by_id and filters.admits(by_id[cid])
         ]
-        unique = drop_near_duplicates(ranked, cfg.dedup_jaccard)
-        least = cfg.passage_min_chunks if min_chunks is None else min_chunks
-        return merge_by_article(unique, k, cap=cfg.passage_chunks, least=least)
+        unique = drop_near_duplicates(ranked, self.fusion.dedup_jaccard)
+        least = self.fusion.passage_min_chunks if min_chunks is None else min_chunks
+        return merge_by_article(unique, k, cap=self.fusion.passage_chunks, least=least)

@@ -1,0 +1,207 @@
+"""Learned ranking of candidate chunks: the signals search already computes, weighed by a small
+model fitted on the tune split (``bench/fit_ranker.py``) instead of by hand.
+
+Candidates are the union of the dense list, the keyword list, the archive's last week (asked
+about the present) and the answer-type list. Each gets a row of :data:`FEATURES`; a logistic
+model, standardised and stored as JSON beside this module, turns the row into the probability
+that the chunk holds the answer. Everything here is pure (no I/O but :func:`load_ranker`), so
+the fit script and the searcher compute the very same features.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from index.models import Passage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = Path(__file__).with_name("data") / "ranker.json"
+
+# One name per column, in order. A model names the features it was fitted on, and loading one
+# fitted on other columns fails loudly rather than scoring the wrong numbers.
+FEATURES: tuple[str, ...] = (
+    "dense_rr",  # 1 / (1 + rank) in the dense list, 0 if absent
+    "dense_sim",  # cosine similarity to the question (the list's worst if absent)
+    "dense_gap",  # best similarity minus this one
+    "kw_rr",  # 1 / (1 + rank) in the keyword list, 0 if absent
+    "kw_norm",  # BM25 score / the best BM25 score
+    "both",  # in both lists
+    "rrf",  # plain reciprocal-rank fusion of the two lists (k=60), scaled to [0, 1]
+    "recent_rr",  # 1 / (1 + rank) in the last-week keyword list (asked about now), else 0
+    "typed",  # holds the kind of answer asked for (who/where), when the question asks one
+    "asks_type",  # the question asks for a kind of answer
+    "undated",  # the article has no date
+    "fresh7",  # exp(-age / 7 days), age before the archive's newest date; 0 if undated
+    "fresh30",  # exp(-age / 30 days)
+    "now_fresh7",  # fresh7 when the question asks about the present, else 0
+    "past_fresh7",  # fresh7 when the question names an earlier year, else 0
+    "year_in_text",  # the chunk states a year the question names
+    "art_evidence",  # best two rrf scores of the article's other candidate chunks
+    "art_chunks",  # log(1 + the article's candidate chunks)
+    "coverage",  # share of the question's keyword terms found in title + chunk
+    "title_cov",  # share of the question's keyword terms found in the title
+    "lede",  # exp(-start offset / 1500 chars): the first paragraphs summarise a story
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What search knows about one question's candidates before ranking them."""
+
+    dense: Sequence[Passage]  # dense list in rank order, score = cosine similarity
+    keyword: Sequence[tuple[str, float]]  # (chunk id, BM25 score) in rank order
+    recent: Sequence[str]  # last-week keyword list (empty unless asked about now)
+    typed: Collection[str] | None  # chunk ids holding the asked-for kind of answer, or None
+    passages: Mapping[str, Passage]  # every candidate by chunk id
+    newest: date | None  # the archive's newest date
+    asks_now: bool
+    names_past_year: bool
+    question_years: Collection[int]
+    question_terms: Collection[str]  # the question's keyword terms (stemmed)
+    terms_of: Mapping[str, Collection[str]]  # chunk id -> its keyword terms (stemmed)
+    title_terms_of: Mapping[str, Collection[str]]
+
+
+def candidate_ids(signals: Signals) -> list[str]:
+    """The candidates, each once, in first-seen order (dense, keyword, recent)."""
+    seen: dict[str, None] = {}
+    for cid in (
+        *(p.chunk_id for p in signals.dense),
+        *(cid for cid, _ in signals.keyword),
+        *signals.recent,
+    ):
+        if cid in signals.passages:
+            seen.setdefault(cid, None)
+    return list(seen)
+
+
+def _ranks(ids: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for rank, cid in enumerate(ids):
+        out.setdefault(cid, rank)
+    return out
+
+
+def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
+    """One row of :data:`FEATURES` per candidate id."""
+    dense_rank = _ranks([p.chunk_id for p in signals.dense])
+    dense_sim = {p.chunk_id: p.score for p in signals.dense}
+    best_sim = max(dense_sim.values(), default=0.0)
+    worst_sim = min(dense_sim.values(), default=0.0)
+    kw_rank = _ranks([cid for cid, _ in signals.keyword])
+    kw_score = dict(signals.keyword)
+    best_kw = max(kw_score.values(), default=0.0) or 1.0
+    recent_rank = _ranks(signals.recent)
+    rrf = {
+        cid: (
+            (1 / (61 + dense_rank[cid]) if cid in dense_rank else 0.0)
+            + (1 / (61 + kw_rank[cid]) if cid in kw_rank else 0.0)
+        )
+        * 30.5
+        for cid in ids
+    }
+    by_article: dict[str, list[float]] = defaultdict(list)
+    for cid in ids:
+        by_article[signals.passages[cid].article_id].append(rrf[cid])
+    q_terms = set(signals.question_terms)
+    rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
+    for i, cid in enumerate(ids):
+        p = signals.passages[cid]
+        sim = dense_sim.get(cid, worst_sim)
+        others = sorted(by_article[p.article_id], reverse=True)
+        others.remove(rrf[cid])
+        if p.published is None or signals.newest is None:
+            age = None
+        else:
+            age = max(0, (signals.newest - p.published).days)
+        fresh7 = math.exp(-age / 7) if age is not None else 0.0
+        terms = signals.terms_of.get(cid, ())
+        title_terms = signals.title_terms_of.get(cid, ())
+        rows[i] = (
+            1 / (1 + dense_rank[cid]) if cid in dense_rank else 0.0,
+            sim,
+            best_sim - sim,
+            1 / (1 + kw_rank[cid]) if cid in kw_rank else 0.0,
+            kw_score.get(cid, 0.0) / best_kw,
+            float(cid in dense_rank and cid in kw_rank),
+            rrf[cid],
+            1 / (1 + recent_rank[cid]) if cid in recent_rank else 0.0,
+            float(signals.typed is not None and cid in signals.typed),
+            float(signals.typed is not None),
+            float(p.published is None),
+            fresh7,
+            math.exp(-age / 30) if age is not None else 0.0,
+            fresh7 if signals.asks_now else 0.0,
+            fresh7 if signals.names_past_year else 0.0,
+            float(any(str(y) in p.text for y in signals.question_years)),
+            sum(others[:2]),
+            math.log1p(len(by_article[p.article_id])),
+            len(q_terms & set(terms)) / len(q_terms) if q_terms else 0.0,
+            len(q_terms & set(title_terms)) / len(q_terms) if q_terms else 0.0,
+            math.exp(-p.start / 1500),
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class LinearRanker:
+    """A standardised logistic model: ``sigmoid(((x - mean) / scale) . coef + intercept)``."""
+
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    info: Mapping[str, object]
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Probability that each candidate holds the answer."""
+        if rows.size == 0:
+            return np.zeros(0)
+        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "features": list(self.feature_names),
+            "mean": self.mean.round(8).tolist(),
+            "scale": self.scale.round(8).tolist(),
+            "coef": self.coef.round(8).tolist(),
+            "intercept": round(float(self.intercept), 8),
+            "info": dict(self.info),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> LinearRanker:
+        names = tuple(data["features"])  # type: ignore[arg-type]
+        if names != FEATURES:
+            raise ValueError(
+                f"ranker fitted on other features ({len(names)} columns); "
+                "refit it with bench/fit_ranker.py"
+            )
+        return cls(
+            feature_names=names,
+            mean=np.asarray(data["mean"], dtype=np.float64),
+            scale=np.asarray(data["scale"], dtype=np.float64),
+            coef=np.asarray(data["coef"], dtype=np.float64),
+            intercept=float(data["intercept"]),  # type: ignore[arg-type]
+            info=dict(data.get("info") or {}),  # type: ignore[call-overload]
+        )
+
+
+def load_ranker(path: Path = DEFAULT_MODEL) -> LinearRanker | None:
+    """The committed model, or None (search falls back to hand-set fusion) if there is none."""
+    if not path.is_file():
+        logger.info("no ranking model at %s: using the hand-set fusion", path)
+        return None
+    return LinearRanker.from_json(json.loads(path.read_text(encoding="utf-8")))
