@@ -32,9 +32,13 @@ if str(REPO) not in sys.path:
 
 from bench import splits  # noqa: E402
 from bench.retrieval_quality import load_score_module, quiet_logging  # noqa: E402
+from bench.unanswerable import Probe, probes  # noqa: E402
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 TOP_K = 10
+# Answerable questions (whose passages hold the gold) refused on the tune split: the refusal
+# threshold is the highest that keeps them at or below this share.
+MAX_FALSE_REFUSALS = 0.05
 
 
 @dataclass
@@ -50,15 +54,26 @@ class Item:
     y: np.ndarray
 
 
-def collect(weeks: Sequence[splits.Week], cache_dir: Path, embedder: Any) -> list[Item]:
+_SEARCHERS: dict[str, Any] = {}
+
+
+def searcher_for(week: splits.Week, cache_dir: Path, embedder: Any) -> Any:
+    """The week's searcher (hand-set fusion; the fit script ranks with its own models)."""
     from bot.app import make_searcher
+
+    if week.name not in _SEARCHERS:
+        store = splits.build_week_index(week, cache_dir, embedder)
+        _SEARCHERS[week.name] = make_searcher(store, embedder, learned=False)
+    return _SEARCHERS[week.name]
+
+
+def collect(weeks: Sequence[splits.Week], cache_dir: Path, embedder: Any) -> list[Item]:
     from index.rank import candidate_ids, features
 
     items: list[Item] = []
     for week in weeks:
         t0 = time.perf_counter()
-        store = splits.build_week_index(week, cache_dir, embedder)
-        searcher = make_searcher(store, embedder, learned=False)
+        searcher = searcher_for(week, cache_dir, embedder)
         for q in week.questions():
             golds = [a.lower() for a in q["answers"]]
             retrieved = searcher.retrieve(q["question"], TOP_K)
@@ -144,12 +159,103 @@ def cross_validate(items: Sequence[Item], score_mod: Any) -> dict[float, dict[st
     return out
 
 
+# -- refusal ---------------------------------------------------------------------------------
+_GOLD_ARTICLES: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+
+
+def articles_holding(week: splits.Week, golds: Sequence[str]) -> set[str]:
+    """Ids of the week's articles whose title or text contains a gold answer."""
+    key = (week.name, tuple(golds))
+    if key not in _GOLD_ARTICLES:
+        wanted = [g.lower() for g in golds]
+        _GOLD_ARTICLES[key] = {
+            str(r["id"])
+            for r in splits.read_jsonl(week.articles_path())
+            if any(g in f"{r.get('title') or ''}\n{r.get('text') or ''}".lower() for g in wanted)
+        }
+    return _GOLD_ARTICLES[key]
+
+
+@dataclass
+class Asked:
+    probe: Probe
+    x: np.ndarray  # refusal features
+    holds_gold: bool  # a gold answer is in the passages an answerer reads
+
+
+def ask_probes(items: Sequence[Probe], ranker: Any, cache_dir: Path, embedder: Any) -> list[Asked]:
+    """Each probe retrieved and ranked as the app would (the answerer's context: k passages,
+    one chunk at least), with the gold articles hidden where the probe says so."""
+    from bot.answer.confidence import refusal_features
+    from index.rank import candidate_ids, features
+
+    out: list[Asked] = []
+    for probe in items:
+        searcher = searcher_for(probe.asked_of, cache_dir, embedder)
+        retrieved = searcher.retrieve(probe.question, TOP_K)
+        hidden = articles_holding(probe.asked_of, probe.hide) if probe.hide else set()
+        ids = [
+            c
+            for c in candidate_ids(retrieved.signals)
+            if retrieved.signals.passages[c].article_id not in hidden
+        ]
+        scores = ranker.score(features(retrieved.signals, ids)) if ids else np.zeros(0)
+        ranking = sorted(zip(ids, scores.tolist(), strict=True), key=lambda x: -x[1])
+        passages = searcher.passages(retrieved, ranking, TOP_K, min_chunks=1)
+        golds = [g.lower() for g in probe.answers]
+        holds = any(g in p.text.lower() for p in passages for g in golds)
+        out.append(Asked(probe, refusal_features(probe.question, passages), holds))
+    return out
+
+
+def fit_refusal(asked: Sequence[Asked], info: dict[str, object]) -> Any:
+    """Answerable questions whose passages hold the gold (1) against unanswerable ones (0);
+    the threshold keeps at most MAX_FALSE_REFUSALS of the former refused."""
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.answer.confidence import RefusalModel
+
+    rows = [a for a in asked if not a.probe.answerable or a.holds_gold]
+    x = np.vstack([a.x for a in rows])
+    y = np.array([a.probe.answerable for a in rows], dtype=np.int8)
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+    probe = RefusalModel(model.coef_[0].astype(np.float64), float(model.intercept_[0]), 0.0, {})
+    positives = sorted(probe.probability_of(a.x) for a in rows if a.probe.answerable)
+    threshold = float(np.quantile(positives, MAX_FALSE_REFUSALS)) if positives else 0.0
+    return RefusalModel(probe.coef, probe.intercept, threshold, info)
+
+
+def refusal_report(asked: Sequence[Asked], model: Any) -> dict[str, object]:
+    def rate(group: list[Asked]) -> str:
+        if not group:
+            return "-"
+        refused = sum(model.probability_of(a.x) < model.threshold for a in group)
+        return f"{refused / len(group):.3f} ({refused}/{len(group)})"
+
+    answerable = [a for a in asked if a.probe.answerable]
+    return {
+        "unanswerable refused (other week)": rate(
+            [a for a in asked if a.probe.kind == "other-week"]
+        ),
+        "unanswerable refused (other year)": rate(
+            [a for a in asked if a.probe.kind == "other-year"]
+        ),
+        "answerable, gold in passages, refused": rate([a for a in answerable if a.holds_gold]),
+        "answerable, all, refused": rate(answerable),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache-dir", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--tune-weeks", help="comma-separated yyyymmdd (default: all tune weeks)")
     parser.add_argument("--report-weeks", help="comma-separated yyyymmdd (default: all)")
     parser.add_argument("--out", type=Path, default=REPO / "index" / "data" / "ranker.json")
+    parser.add_argument(
+        "--refusal-out",
+        type=Path,
+        default=REPO / "bot" / "answer" / "data" / "refusal.json",
+    )
     args = parser.parse_args(argv)
     if not splits.available():
         print(f"skipped: no benchmark data at {splits.SHARED_BENCH}")
@@ -185,6 +291,21 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} (C={best_c})", file=sys.stderr)
 
+    print("refusal: tune probes", file=sys.stderr)
+    tune_asked = ask_probes(probes(tune), model, args.cache_dir, embedder)
+    refusal = fit_refusal(
+        tune_asked,
+        {
+            "fitted": info["fitted"],
+            "tune_weeks": info["tune_weeks"],
+            "probes": len(tune_asked),
+            "max_false_refusals": MAX_FALSE_REFUSALS,
+        },
+    )
+    args.refusal_out.parent.mkdir(parents=True, exist_ok=True)
+    args.refusal_out.write_text(json.dumps(refusal.to_json(), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.refusal_out} (threshold {refusal.threshold:.3f})", file=sys.stderr)
+
     print(f"report: {len(report)} weeks", file=sys.stderr)
     report_items = collect(report, args.cache_dir, embedder)
     table = {
@@ -197,6 +318,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'split':10s} {'ranking':10s}" + "".join(f"{m:>16s}" for m in metrics))
     for (split, system), row in table.items():
         print(f"{split:10s} {system:10s}" + "".join(f"{row.get(m, 0):>16}" for m in metrics))
+    report_asked = ask_probes(probes(report), model, args.cache_dir, embedder)
+    print()
+    print(f"{'refusal':40s}{'tune':>20s}{'report':>20s}")
+    tune_rep, report_rep = (
+        refusal_report(tune_asked, refusal),
+        refusal_report(report_asked, refusal),
+    )
+    for key in tune_rep:
+        print(f"{key:40s}{tune_rep[key]:>20s}{report_rep[key]:>20s}")
     print("features (standardised coefficients):")
     for name, coef in sorted(
         zip(model.feature_names, model.coef, strict=True), key=lambda x: -abs(x[1])

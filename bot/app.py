@@ -105,6 +105,9 @@ class App:
 
     @cached_property
     def qa(self) -> QAService:
+        from bot.answer.confidence import load_refusal_model
         from bot.service import QAService
 
-        return QAService(self.searcher, self.answerer, top_k=self.settings.top_k)
+        # The refusal model reads the learned ranker's probabilities, so only with it.
+        refusal = load_refusal_model() if self.searcher.ranker is not None else None
+        return QAService(self.searcher, self.answerer, top_k=self.settings.top_k, refusal=refusal)

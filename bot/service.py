@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from bot.answer.confidence import RefusalModel
 from bot.answer.models import Answer
 from bot.answer.recency import recency_notice
 from index.models import Passage
@@ -30,10 +31,19 @@ class Answerer(Protocol):
 class QAService:
     """Glue between retrieval and an answerer; blocking (callers off the event loop use a thread)."""
 
-    def __init__(self, searcher: Searcher, answerer: Answerer, *, top_k: int = 10) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        answerer: Answerer,
+        *,
+        top_k: int = 10,
+        refusal: RefusalModel | None = None,
+    ) -> None:
         self.searcher = searcher
         self.answerer = answerer
         self.top_k = top_k
+        # Reads the learned ranker's probabilities: only given with a learned searcher.
+        self.refusal = refusal
 
     def search(
         self, query: str, *, k: int | None = None, filters: SearchFilters | None = None
@@ -64,7 +74,13 @@ class QAService:
         t1 = time.perf_counter()
         # A rewritten follow-up ("tell me more about [2]" -> that passage's topic) is what the
         # answerer must look for too; the person's own words stay on the Answer.
-        answer = self.answerer.answer(retrieval_query or question, passages, told=told)
+        query = retrieval_query or question
+        if self.refusal is not None and self.refusal.refuses(query, passages):
+            # The passages are on-topic noise (another year, a preview): say so rather than
+            # quote them with confidence.
+            answer = Answer.refusal(question, passages)
+        else:
+            answer = self.answerer.answer(query, passages, told=told)
         t2 = time.perf_counter()
         notice = recency_notice(question, passages)
         notices = [*answer.notices, notice] if notice else list(answer.notices)
