@@ -34,7 +34,7 @@ from bench import splits  # noqa: E402
 from bench.retrieval_quality import load_score_module, quiet_logging  # noqa: E402
 from bench.unanswerable import Probe, probes  # noqa: E402
 
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 TOP_K = 10
 # Answerable questions (whose passages hold the gold) refused on the tune split: the refusal
 # threshold is the highest that keeps them at or below this share.

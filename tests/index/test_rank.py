@@ -154,3 +154,22 @@ def test_the_committed_model_loads_without_the_benchmark_data():
     assert np.isfinite(model.coef).all() and (model.scale > 0).all()
     assert model.info.get("tune_weeks"), "the model records what it was fitted on"
     assert not any(w >= "20240701" for w in model.info["tune_weeks"]), "fitted on report weeks"
+
+
+def test_a_searcher_with_a_ranker_orders_by_the_model(builder, store, hash_embedder, seed_dir):
+    from index.keyword import KeywordIndex
+    from index.search import Searcher
+
+    builder.build([seed_dir])
+    query = "artillery shells North Korea sent to Russia"
+    by_keyword = Searcher(store, hash_embedder, ranker=_model({"kw_rr": 6.0}))
+    by_dense = Searcher(store, hash_embedder, ranker=_model({"dense_rr": 6.0}))
+    gen = store.open_current()
+    kw_top = KeywordIndex.load(gen.bm25_dir).search(query, 1)[0].chunk_id
+    dense_top = gen.dense_search(hash_embedder.embed([query])[0], 1)[0].chunk_id
+    assert kw_top != dense_top, "the lists must disagree for the test to tell models apart"
+    assert kw_top in by_keyword.search(query, 3, min_chunks=1)[0].chunk_id.split("+")
+    assert dense_top in by_dense.search(query, 3, min_chunks=1)[0].chunk_id.split("+")
+    results = by_keyword.search(query, 3)
+    assert all(0.0 < p.score < 1.0 for p in results), "scores are the model's probabilities"
+    assert [p.score for p in results] == sorted((p.score for p in results), reverse=True)
