@@ -179,6 +179,7 @@ def articles_holding(week: splits.Week, golds: Sequence[str]) -> set[str]:
 @dataclass
 class Asked:
     probe: Probe
+    passages: list[Any]  # what the answerer reads
     x: np.ndarray  # refusal features
     holds_gold: bool  # a gold answer is in the passages an answerer reads
 
@@ -204,7 +205,7 @@ def ask_probes(items: Sequence[Probe], ranker: Any, cache_dir: Path, embedder: A
         passages = searcher.passages(retrieved, ranking, TOP_K, min_chunks=1)
         golds = [g.lower() for g in probe.answers]
         holds = any(g in p.text.lower() for p in passages for g in golds)
-        out.append(Asked(probe, refusal_features(probe.question, passages), holds))
+        out.append(Asked(probe, passages, refusal_features(probe.question, passages), holds))
     return out
 
 
@@ -243,6 +244,50 @@ def refusal_report(asked: Sequence[Asked], model: Any) -> dict[str, object]:
         "answerable, gold in passages, refused": rate([a for a in answerable if a.holds_gold]),
         "answerable, all, refused": rate(answerable),
     }
+
+
+def system_report(asked: Sequence[Asked], refusal: Any, answerer: Any) -> dict[str, str]:
+    """The whole answer path on each probe: the refusal model, then the answerer (whose own
+    evidence gate may refuse too), as ``QAService.ask`` runs them."""
+
+    def share(hits: int, n: int) -> str:
+        return f"{hits / n:.3f} ({hits}/{n})" if n else "-"
+
+    tally: dict[str, list[int]] = {}
+
+    def count(key: str, hit: bool) -> None:
+        tally.setdefault(key, [0, 0])
+        tally[key][0] += hit
+        tally[key][1] += 1
+
+    for a in asked:
+        golds = [g.lower() for g in a.probe.answers]
+        if refusal.probability_of(a.x) < refusal.threshold:
+            refused, text, cited = True, "", []
+        else:
+            answer = answerer.answer(a.probe.question, a.passages)
+            refused = answer.refused
+            text = answer.text.lower()
+            cited = [c.passage.text.lower() for c in answer.citations]
+        if a.probe.answerable:
+            count("answerable: gold in the answer", any(g in text for g in golds))
+            count(
+                "answerable: gold in a cited passage",
+                any(g in c for c in cited for g in golds),
+            )
+            count("answerable: refused (false refusals)", refused)
+            if a.holds_gold:
+                count(
+                    "gold in passages: answered with it cited",
+                    not refused and any(g in c for c in cited for g in golds),
+                )
+        else:
+            count(f"unanswerable ({a.probe.kind}): refused", refused)
+            count(
+                f"unanswerable ({a.probe.kind}): refused or held to a cited passage",
+                refused or bool(cited),
+            )
+    return {key: share(*v) for key, v in sorted(tally.items())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,6 +372,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     for key in tune_rep:
         print(f"{key:40s}{tune_rep[key]:>20s}{report_rep[key]:>20s}")
+    from bot.answer.extractive import ExtractiveAnswerer
+
+    answerer = ExtractiveAnswerer()
+    tune_sys = system_report(tune_asked, refusal, answerer)
+    report_sys = system_report(report_asked, refusal, answerer)
+    print()
+    print(f"{'answers (refusal model + extractive answerer)':58s}{'tune':>18s}{'report':>18s}")
+    for key in tune_sys:
+        print(f"{key:58s}{tune_sys[key]:>18s}{report_sys.get(key, '-'):>18s}")
     print("features (standardised coefficients):")
     for name, coef in sorted(
         zip(model.feature_names, model.coef, strict=True), key=lambda x: -abs(x[1])

@@ -31,6 +31,7 @@ FEATURES: tuple[str, ...] = (
     "mean3_p",  # mean of the best three
     "strong",  # passages above one half, over three (capped at 1)
     "year_missing",  # the question names a year no passage states nor was published in
+    "year_missing_top",  # ... that the best passage does not state nor was published in
 )
 
 
@@ -39,17 +40,19 @@ def refusal_features(question: str, passages: Sequence[Passage]) -> np.ndarray:
     scores = sorted((p.score for p in passages), reverse=True)
     top3 = scores[:3]
     asked = years(question)
-    stated: set[int] = set()
-    for p in passages:
-        stated |= years(p.title) | years(p.text)
-        if p.published:
-            stated.add(p.published.year)
+
+    def stated(p: Passage) -> set[int]:
+        return years(p.title) | years(p.text) | ({p.published.year} if p.published else set())
+
+    anywhere = set().union(*(stated(p) for p in passages)) if passages else set()
+    best = max(passages, key=lambda p: p.score) if passages else None
     return np.array(
         [
             scores[0] if scores else 0.0,
             sum(top3) / len(top3) if top3 else 0.0,
             min(1.0, sum(s > 0.5 for s in scores) / 3),
-            float(bool(asked) and not asked <= stated),
+            float(bool(asked) and not asked <= anywhere),
+            float(bool(asked) and (best is None or not asked <= stated(best))),
         ],
         dtype=np.float64,
     )

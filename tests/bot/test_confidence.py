@@ -49,17 +49,26 @@ def test_features_read_probabilities_and_years():
     ]
     row = refusal_features("How many passengers did the Portvale ferry carry?", passages)
     assert dict(zip(FEATURES, row, strict=True)) == pytest.approx(
-        {"top_p": 0.9, "mean3_p": (0.9 + 0.6 + 0.2) / 3, "strong": 2 / 3, "year_missing": 0.0}
+        {
+            "top_p": 0.9,
+            "mean3_p": (0.9 + 0.6 + 0.2) / 3,
+            "strong": 2 / 3,
+            "year_missing": 0.0,
+            "year_missing_top": 0.0,
+        }
     )
     # 2031 is a publication year, 2029 is stated in a text: neither is missing; 2019 is.
     assert refusal_features("What opened in 2031?", passages)[3] == 0.0
     assert refusal_features("What opened in 2029?", passages)[3] == 0.0
     assert refusal_features("What opened in 2019?", passages)[3] == 1.0
+    # 2029 is stated, but not by the best passage (dated 2031, about the ferry).
+    assert refusal_features("What opened in 2029?", passages)[4] == 1.0
+    assert refusal_features("What opened in 2031?", passages)[4] == 0.0
 
 
 def _model(threshold: float = 0.5) -> RefusalModel:
     # Made-up weights: confidence rises with the best probability, falls with a missing year.
-    return RefusalModel(np.array([8.0, 0.0, 0.0, -6.0]), -4.0, threshold, {"note": "made up"})
+    return RefusalModel(np.array([8.0, 0.0, 0.0, -6.0, 0.0]), -4.0, threshold, {"note": "made up"})
 
 
 def test_probability_and_json_round_trip(tmp_path: Path):
