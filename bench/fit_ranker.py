@@ -283,10 +283,6 @@ def system_report(asked: Sequence[Asked], refusal: Any, answerer: Any) -> dict[s
                 )
         else:
             count(f"unanswerable ({a.probe.kind}): refused", refused)
-            count(
-                f"unanswerable ({a.probe.kind}): refused or held to a cited passage",
-                refused or bool(cited),
-            )
     return {key: share(*v) for key, v in sorted(tally.items())}
 
 
