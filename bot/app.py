@@ -43,7 +43,9 @@ class App:
         from index.store import IndexStore
 
         url = str(self.settings.chroma_url) if self.settings.chroma_url else None
-        return IndexStore(self.settings.index_dir, url)
+        return IndexStore(
+            self.settings.index_dir, url, chroma_timeout_s=self.settings.chroma_timeout_s
+        )
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -6,11 +6,18 @@ import time. Any invalid value raises :class:`ConfigError` whose message names t
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,6 +54,12 @@ class Settings(BaseSettings):
     articles_dir: Path = Field(description="default folder for `newsdesk index build`")
     chroma_url: AnyHttpUrl | None = Field(
         default=None, description="use a Chroma server at this URL instead of a local folder"
+    )
+    chroma_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="connect and read timeout for the Chroma server: a wrong URL fails fast",
     )
     embed_model: str = Field(
         description="all-MiniLM-L6-v2 (packaged), a sentence-transformers model folder, "
@@ -100,21 +113,27 @@ class Settings(BaseSettings):
 
     @field_validator("index_dir")
     @classmethod
-    def _writable_dir(cls, value: Path) -> Path:
+    def _index_dir(cls, value: Path) -> Path:
+        # Only looks: loading settings writes nothing. Writability is checked when a build
+        # actually writes (IndexStore.writer_lock), so `stats` or `--help` never create folders.
         value = value.expanduser().resolve()
-        try:
-            value.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=value, prefix=".write-test-"):
-                pass
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise ValueError(f"index folder '{value}' is not writable ({reason})") from exc
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"index folder '{value}' is a file, not a folder")
         return value
 
     @field_validator("articles_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk_size(self) -> Self:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"NEWSDESK_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
+                f"NEWSDESK_CHUNK_TOKENS ({self.chunk_tokens})"
+            )
+        return self
 
     @property
     def packaged_embedder(self) -> bool:
@@ -135,8 +154,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = _env_name(str(err["loc"][0])) if err["loc"] else "settings"
         message = str(err["msg"]).removeprefix("Value error, ")
+        if not err["loc"]:  # a check across settings (model validator) names them itself
+            raise ConfigError(message) from None
+        name = _env_name(str(err["loc"][0]))
         raw = err.get("input")
         # Echo the bad value unless the validator already named it or it may be a secret.
         echo = isinstance(raw, str) and "key" not in name.lower() and "token" not in name.lower()

@@ -16,14 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
+from chromadb.errors import ChromaError
 from filelock import FileLock, Timeout
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
@@ -35,7 +39,13 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel, Field
 
-from index.errors import IndexLocked, IndexMissing, ModelMismatch
+from index.errors import (
+    IndexLocked,
+    IndexMissing,
+    IndexNotWritable,
+    ModelMismatch,
+    ServerUnavailable,
+)
 from index.models import Article, Chunk, Passage
 
 logger = logging.getLogger(__name__)
@@ -44,6 +54,9 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 COLLECTION_PREFIX = "newsdesk-"
 MANIFEST_VERSION = 1
+# chromadb's own API path; the heartbeat answers without auth on every 1.x server.
+HEARTBEAT_PATH = "/api/v2/heartbeat"
+DEFAULT_CHROMA_TIMEOUT_S = 5.0
 
 
 class ArticleEntry(BaseModel):
@@ -148,17 +161,53 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], score: float) -
 
 
 class Generation:
-    """One complete index: a Chroma collection, its manifest and its BM25 sidecar."""
+    """One complete index: a Chroma collection, its manifest and its BM25 sidecar.
 
-    def __init__(self, path: Path, client: Any, manifest: Manifest) -> None:
+    The collection is opened on first use, so reading the manifest (``index stats``) never
+    needs the Chroma server.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        client: Callable[[], Any],
+        manifest: Manifest,
+        *,
+        server_url: str | None = None,
+    ) -> None:
         self.path = path
         self.name = path.name
         self.manifest = manifest
         self._client = client
-        self._collection = client.get_or_create_collection(
-            COLLECTION_PREFIX + self.name, metadata={"hnsw:space": "cosine"}
-        )
-        self.vector_store = ChromaVectorStore(chroma_collection=self._collection)
+        self._server_url = server_url
+        self._chroma: Any = None
+        self._vector_store: ChromaVectorStore | None = None
+
+    @property
+    def _collection(self) -> Any:
+        if self._chroma is None:
+            with self._server_errors():
+                self._chroma = self._client().get_or_create_collection(
+                    COLLECTION_PREFIX + self.name, metadata={"hnsw:space": "cosine"}
+                )
+        return self._chroma
+
+    @property
+    def vector_store(self) -> ChromaVectorStore:
+        if self._vector_store is None:
+            self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
+        return self._vector_store
+
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """A server that goes away or answers wrongly mid-command is one line, not a traceback."""
+        if self._server_url is None:
+            yield
+            return
+        try:
+            yield
+        except (httpx.HTTPError, ChromaError, ValueError) as exc:
+            raise ServerUnavailable(server_problem(self._server_url, exc)) from exc
 
     @property
     def bm25_dir(self) -> Path:
@@ -183,11 +232,13 @@ class Generation:
             for chunk, vector in zip(chunks, vectors, strict=True)
         ]
         if nodes:
-            self.vector_store.add(nodes)
+            with self._server_errors():
+                self.vector_store.add(nodes)
 
     def delete_article(self, article_id: str) -> None:
         # ChromaVectorStore.delete removes every node whose ref doc is this article.
-        self.vector_store.delete(article_id)
+        with self._server_errors():
+            self.vector_store.delete(article_id)
 
     def dense_search(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
@@ -197,7 +248,8 @@ class Generation:
             similarity_top_k=k,
             filters=filters.to_llama() if filters else None,
         )
-        result = self.vector_store.query(query)
+        with self._server_errors():
+            result = self.vector_store.query(query)
         passages = []
         for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
             passages.append(passage_from(node.node_id, node.get_content(), node.metadata, sim))
@@ -206,7 +258,8 @@ class Generation:
     def get_passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
         if not chunk_ids:
             return {}
-        got = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        with self._server_errors():
+            got = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         return {
             cid: passage_from(cid, doc or "", meta or {}, 0.0)
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
@@ -215,9 +268,10 @@ class Generation:
     def iter_all_passages(self, page: int = 2000) -> Iterator[Passage]:
         offset = 0
         while True:
-            got = self._collection.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            with self._server_errors():
+                got = self._collection.get(
+                    include=["documents", "metadatas"], limit=page, offset=offset
+                )
             if not got["ids"]:
                 return
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
@@ -225,15 +279,63 @@ class Generation:
             offset += len(got["ids"])
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._server_errors():
+            return int(self._collection.count())
+
+
+def server_problem(url: str, exc: BaseException) -> str:
+    """One line for a Chroma server that is down, wrong or silent (no secrets: URL and reason)."""
+    if isinstance(exc, httpx.TimeoutException):
+        reason = "no reply in time (NEWSDESK_CHROMA_TIMEOUT_S)"
+    elif isinstance(exc, httpx.ConnectError):
+        reason = "cannot connect (is `chroma run` up at that address?)"
+    elif isinstance(exc, httpx.HTTPStatusError):
+        reason = f"answered HTTP {exc.response.status_code}: is it a Chroma server?"
+    else:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+    return f"Chroma server NEWSDESK_CHROMA_URL={url}: {reason}"
+
+
+def connect_server(url: str, timeout_s: float = DEFAULT_CHROMA_TIMEOUT_S) -> Any:
+    """An HttpClient whose every request is bounded by ``timeout_s``.
+
+    chromadb builds its httpx session with ``timeout=None`` and its constructor already talks
+    to the server, so a silent port would hang forever: probe the heartbeat with a bounded
+    request first, then bound the session's own requests.
+    """
+    parsed = urlparse(url)
+    ssl = parsed.scheme == "https"
+    host = parsed.hostname or "127.0.0.1"
+    port = parsed.port or (443 if ssl else 8000)
+    base = f"{parsed.scheme}://{parsed.netloc}"
+    try:
+        httpx.get(base + HEARTBEAT_PATH, timeout=timeout_s).raise_for_status()
+        client = chromadb.HttpClient(
+            host=host, port=port, ssl=ssl, settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+    except (httpx.HTTPError, ChromaError, ValueError) as exc:
+        raise ServerUnavailable(server_problem(url, exc)) from exc
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout_s)
+    else:  # a chromadb release that moved its session: still works, just unbounded
+        logger.warning("cannot bound Chroma client requests: a silent server may hang")
+    return client
 
 
 class IndexStore:
     """Opens, creates and swaps generations under ``index_dir``; hands out the writer lock."""
 
-    def __init__(self, index_dir: Path, chroma_url: str | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        chroma_url: str | None = None,
+        *,
+        chroma_timeout_s: float = DEFAULT_CHROMA_TIMEOUT_S,
+    ) -> None:
         self.index_dir = index_dir
         self.chroma_url = chroma_url
+        self.chroma_timeout_s = chroma_timeout_s
         self._clients: dict[str, Any] = {}
 
     # -- location -----------------------------------------------------------------------
@@ -244,7 +346,7 @@ class IndexStore:
     def current_name(self) -> str | None:
         try:
             name = (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return name if name and (self.index_dir / name / MANIFEST).is_file() else None
 
@@ -259,14 +361,7 @@ class IndexStore:
         if self.chroma_url:
             key = self.chroma_url
             if key not in self._clients:
-                from urllib.parse import urlparse
-
-                url = urlparse(self.chroma_url)
-                self._clients[key] = chromadb.HttpClient(
-                    host=url.hostname or "127.0.0.1",
-                    port=url.port or (443 if url.scheme == "https" else 8000),
-                    ssl=url.scheme == "https",
-                )
+                self._clients[key] = connect_server(self.chroma_url, self.chroma_timeout_s)
             return self._clients[key]
         key = str(gen_path / "chroma")
         if key not in self._clients:
@@ -275,6 +370,11 @@ class IndexStore:
             )
         return self._clients[key]
 
+    def _generation(self, path: Path, manifest: Manifest) -> Generation:
+        return Generation(
+            path, lambda: self._client_for(path), manifest, server_url=self.chroma_url
+        )
+
     # -- generations --------------------------------------------------------------------
     def open_current(self) -> Generation:
         name = self.current_name()
@@ -282,7 +382,7 @@ class IndexStore:
             raise IndexMissing(f"no index at {self.index_dir}: run `newsdesk index build` first")
         path = self.index_dir / name
         manifest = Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
-        return Generation(path, self._client_for(path), manifest)
+        return self._generation(path, manifest)
 
     def create_generation(
         self, embed_model: str, chunk_tokens: int, chunk_overlap: int
@@ -293,7 +393,7 @@ class IndexStore:
         manifest = Manifest(
             embed_model=embed_model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap
         )
-        gen = Generation(path, self._client_for(path), manifest)
+        gen = self._generation(path, manifest)
         gen.save_manifest()
         return gen
 
@@ -318,15 +418,26 @@ class IndexStore:
             shutil.rmtree(path, ignore_errors=True)
 
     def writer_lock(self) -> FileLock:
-        """Acquire the single-writer lock or raise IndexLocked with a clear message."""
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.index_dir / ".lock"))
+        """Acquire the single-writer lock or raise IndexLocked with a clear message.
+
+        The first write of a build: the index folder is created (and found unwritable) here,
+        not when settings are loaded.
+        """
         try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.index_dir, os.W_OK):
+                raise PermissionError(13, "permission denied")
+            lock = FileLock(str(self.index_dir / ".lock"))
             lock.acquire(timeout=0)
         except Timeout:
             raise IndexLocked(
                 f"another `newsdesk index build` is writing {self.index_dir}; "
                 "wait for it to finish and try again"
+            ) from None
+        except OSError as exc:
+            raise IndexNotWritable(
+                f"index folder {self.index_dir} is not writable ({exc.strerror or exc}): "
+                "set NEWSDESK_INDEX_DIR (or --index-dir) to a folder you can write"
             ) from None
         return lock
 
