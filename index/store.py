@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -296,6 +297,28 @@ def server_problem(url: str, exc: BaseException) -> str:
     return f"Chroma server NEWSDESK_CHROMA_URL={url}: {reason}"
 
 
+def _within(timeout_s: float, make: Callable[[], Any]) -> Any:
+    """``make()`` in a daemon thread, given up on after ``timeout_s``: the chromadb constructor
+    talks to the server before its session can be bounded, and a server that answers the
+    heartbeat but then stalls must not hang the command (the thread dies with the process)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = make()
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="chroma-connect", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise httpx.ReadTimeout("the Chroma client did not connect in time")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def connect_server(url: str, timeout_s: float = DEFAULT_CHROMA_TIMEOUT_S) -> Any:
     """An HttpClient whose every request is bounded by ``timeout_s``.
 
@@ -310,8 +333,14 @@ def connect_server(url: str, timeout_s: float = DEFAULT_CHROMA_TIMEOUT_S) -> Any
     base = f"{parsed.scheme}://{parsed.netloc}"
     try:
         httpx.get(base + HEARTBEAT_PATH, timeout=timeout_s).raise_for_status()
-        client = chromadb.HttpClient(
-            host=host, port=port, ssl=ssl, settings=chromadb.Settings(anonymized_telemetry=False)
+        client = _within(
+            timeout_s,
+            lambda: chromadb.HttpClient(
+                host=host,
+                port=port,
+                ssl=ssl,
+                settings=chromadb.Settings(anonymized_telemetry=False),
+            ),
         )
     except (httpx.HTTPError, ChromaError, ValueError) as exc:
         raise ServerUnavailable(server_problem(url, exc)) from exc

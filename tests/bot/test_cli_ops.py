@@ -317,3 +317,34 @@ def test_stats_of_a_missing_index_dir_creates_nothing(tmp_path: Path, capsys):
     assert result.code == 1 and "newsdesk index build" in result.err
     assert not (tmp_path / "idx").exists()
     assert json.dumps(os.listdir(tmp_path)) == "[]"
+
+
+# -- 4. an openai: embedder that is down ---------------------------------------------------------
+
+
+def test_openai_embedder_down_is_one_line_naming_the_setting(
+    tmp_path: Path, seed_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys, chat
+):
+    from tests.index.test_chroma_server import _free_port
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDESK_EMBED_MODEL", "openai:nomic-embed")
+    monkeypatch.setenv("NEWSDESK_LLM_API_KEY", "sk-secret-123")
+    monkeypatch.setenv("NEWSDESK_INDEX_DIR", str(tmp_path / "index"))
+    down = f"http://127.0.0.1:{_free_port()}/v1"
+    monkeypatch.setenv("NEWSDESK_LLM_BASE_URL", down)
+    result = run_cli(capsys, "index", "build", str(seed_dir))
+    assert result.code == 1
+    [line] = _lines(result.err)
+    assert f"NEWSDESK_LLM_BASE_URL={down}" in line and "cannot connect" in line
+    assert not (tmp_path / "index" / "CURRENT").exists()
+
+    # Up, but answering with an error: the status, never the key.
+    monkeypatch.setenv("NEWSDESK_LLM_BASE_URL", chat.url)
+    chat.enqueue_raw(401, {"error": "bad key"})
+    result = run_cli(capsys, "index", "build", str(seed_dir))
+    assert result.code == 1
+    [line] = _lines(result.err)
+    assert "NEWSDESK_LLM_BASE_URL" in line and "HTTP 401" in line
+    assert "sk-secret" not in result.err
+    assert chat.requests and chat.requests[0]["path"] == "/v1/embeddings"
