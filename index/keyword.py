@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 META_FILE = "chunks.json"
 
 
+class SidecarCorrupt(Exception):
+    """The sidecar on disk cannot be loaded or does not match the manifest (one-line reason)."""
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
@@ -131,6 +135,17 @@ class KeywordIndex:
         if meta["chunk_ids"]:
             retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
         return cls(retriever, meta["chunk_ids"], meta["published_ord"], meta["publisher_key"])
+
+    @classmethod
+    def verify(cls, directory: Path, chunks: int) -> None:
+        """Raise :class:`SidecarCorrupt` unless ``directory`` loads and holds ``chunks`` chunks."""
+        try:
+            loaded = cls.load(directory)
+        except Exception as exc:  # bm25s/numpy/json raise many types on truncated files
+            reason = " ".join(str(exc).split())[:120]
+            raise SidecarCorrupt(f"{type(exc).__name__}: {reason}") from exc
+        if len(loaded) != chunks:
+            raise SidecarCorrupt(f"{len(loaded)} chunks, the manifest has {chunks}")
 
     def search(
         self, query: str, k: int, *, since_ord: int | None = None, publisher_key: str | None = None

@@ -138,6 +138,8 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
         "publisher": article.publisher or "",
         "publisher_key": normalise_publisher(article.publisher or ""),
         "path": article.path,
+        # With the article fields above, enough to rebuild a lost manifest from the collection.
+        "content_hash": article.content_hash,
         "start": chunk.start,
         "end": chunk.end,
         "position": chunk.position,
@@ -189,7 +191,14 @@ class Generation:
         if self._chroma is None:
             with self._server_errors():
                 self._chroma = self._client().get_or_create_collection(
-                    COLLECTION_PREFIX + self.name, metadata={"hnsw:space": "cosine"}
+                    COLLECTION_PREFIX + self.name,
+                    metadata={
+                        "hnsw:space": "cosine",
+                        # What a lost manifest cannot be rebuilt from the chunks without.
+                        "newsdesk_embed_model": self.manifest.embed_model,
+                        "newsdesk_chunk_tokens": self.manifest.chunk_tokens,
+                        "newsdesk_chunk_overlap": self.manifest.chunk_overlap,
+                    },
                 )
         return self._chroma
 
@@ -279,6 +288,44 @@ class Generation:
                 yield passage_from(cid, doc or "", meta or {}, 0.0)
             offset += len(got["ids"])
 
+    def recover_manifest(self) -> Manifest:
+        """The manifest rebuilt from the collection: settings from its metadata, one entry
+        per article from its chunks' metadata (an unknown hash re-embeds that article)."""
+        meta = self._collection.metadata or {}
+        manifest = Manifest(
+            embed_model=str(meta.get("newsdesk_embed_model", "unknown")),
+            chunk_tokens=int(meta.get("newsdesk_chunk_tokens", 0)),
+            chunk_overlap=int(meta.get("newsdesk_chunk_overlap", 0)),
+            built_at=datetime.now(UTC),
+        )
+        self.manifest = manifest
+        for passage, chunk_meta in self._iter_chunk_metadata():
+            entry = manifest.articles.get(passage)
+            if entry is None:
+                published = chunk_meta.get("published") or None
+                entry = manifest.articles[passage] = ArticleEntry(
+                    hash=str(chunk_meta.get("content_hash", "")),
+                    path=str(chunk_meta.get("path", "")),
+                    title=str(chunk_meta.get("title", "")),
+                    url=chunk_meta.get("url") or None,
+                    published=date.fromisoformat(published) if published else None,
+                    publisher=chunk_meta.get("publisher") or None,
+                )
+            entry.chunks += 1
+        return manifest
+
+    def _iter_chunk_metadata(self, page: int = 5000) -> Iterator[tuple[str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            with self._server_errors():
+                got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            for meta in got["metadatas"]:
+                meta = meta or {}
+                yield str(meta.get("article_id", "")), dict(meta)
+            offset += len(got["ids"])
+
     def count(self) -> int:
         with self._server_errors():
             return int(self._collection.count())
@@ -366,6 +413,7 @@ class IndexStore:
         self.chroma_url = chroma_url
         self.chroma_timeout_s = chroma_timeout_s
         self._clients: dict[str, Any] = {}
+        self._lock: FileLock | None = None  # held while this process builds
 
     # -- location -----------------------------------------------------------------------
     @property
@@ -410,8 +458,71 @@ class IndexStore:
         if name is None:
             raise IndexMissing(f"no index at {self.index_dir}: run `newsdesk index build` first")
         path = self.index_dir / name
-        manifest = Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
-        return self._generation(path, manifest)
+        try:
+            manifest = Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+            return self._repair_manifest(path, exc)
+        gen = self._generation(path, manifest)
+        self._repair_sidecar(gen)
+        return gen
+
+    def _repair_manifest(self, path: Path, exc: Exception) -> Generation:
+        reason = " ".join(str(exc).split())[:160]
+        logger.warning(
+            "the manifest %s is unreadable (%s); rebuilding it from the collection",
+            path / MANIFEST,
+            reason,
+        )
+        placeholder = Manifest(embed_model="unknown", chunk_tokens=0, chunk_overlap=0)
+        gen = self._generation(path, placeholder)
+        gen.recover_manifest()
+        with self._repair_lock() as locked:
+            if locked:
+                gen.save_manifest()
+                self._repair_sidecar(gen, force=True)
+        return gen
+
+    def _repair_sidecar(self, gen: Generation, *, force: bool = False) -> None:
+        """Rebuild a corrupt or truncated BM25 sidecar from the collection (a stale one is
+        left for the next build, which knows what changed)."""
+        from index.keyword import KeywordIndex, SidecarCorrupt
+
+        if gen.manifest.bm25_stale:
+            return
+        if not force:
+            try:
+                KeywordIndex.verify(gen.bm25_dir, gen.manifest.chunk_count)
+                return
+            except SidecarCorrupt as exc:
+                logger.warning(
+                    "the keyword index %s is damaged (%s); rebuilding it from the collection",
+                    gen.bm25_dir,
+                    exc,
+                )
+        with self._repair_lock() as locked:
+            if locked:
+                KeywordIndex.build(gen.iter_all_passages()).save(gen.bm25_dir)
+            else:
+                logger.warning("a build is running; it will rewrite the keyword index")
+
+    @contextmanager
+    def _repair_lock(self) -> Iterator[bool]:
+        """Repairs write, so they take the writer lock; a build in progress (another
+        process) repairs by rewriting. True when this process may write."""
+        if self._lock is not None and self._lock.is_locked:
+            yield True  # this process is the writer (a build opening its index)
+            return
+        try:
+            lock = self.writer_lock()
+        except (IndexLocked, IndexNotWritable) as exc:
+            logger.debug("not repairing: %s", exc)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
+            self._lock = None
 
     def create_generation(
         self, embed_model: str, chunk_tokens: int, chunk_overlap: int
@@ -458,6 +569,7 @@ class IndexStore:
                 raise PermissionError(13, "permission denied")
             lock = FileLock(str(self.index_dir / ".lock"))
             lock.acquire(timeout=0)
+            self._lock = lock
         except Timeout:
             raise IndexLocked(
                 f"another `newsdesk index build` is writing {self.index_dir}; "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli import index_cmd, query_cmd
+from bot.cli import health_cmd, index_cmd, query_cmd
 from bot.cli.common import ExitCode, err_console
 from config.settings import ConfigError
 from index.errors import IndexError_
@@ -39,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(index_cmd.app, name="index")
 query_cmd.register(app)
+app.command("health")(health_cmd.health)
 
 
 @app.callback()
