@@ -261,5 +261,11 @@ class ServerLease:
             self._held = False
             try:
                 self.state.release(self.info)
-            except ServerUnavailable as exc:  # it expires by itself
-                logger.warning("could not release the writer lease: %s", exc)
+            except ServerUnavailable as exc:
+                # The command already fails with the server's one line; the lease expires
+                # by itself, so this is no second error for the person.
+                logger.info(
+                    "could not release the writer lease (it expires at %s): %s",
+                    self.info.expires_text(),
+                    exc,
+                )

@@ -1,0 +1,268 @@
+"""Server mode across machines, against real `chroma run` servers on 127.0.0.1: one indexer and
+two readers, each with its own client and its own local folder (standing for three machines),
+share one server. Readers follow finished builds without a restart; one indexer at a time holds
+the lease; the server killed and restarted mid-run costs one clear line, not the reader."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from config.settings import load_settings
+from index.build import IndexBuilder
+from index.chunk import Chunker
+from index.errors import IndexLocked, ServerUnavailable
+from index.search import Searcher
+from index.server_state import ServerLease
+from index.store import IndexStore
+from tests.cli_helpers import run_cli
+from tests.index.test_chroma_server import CHROMA, _free_port
+
+UNIQUE = "Quokkaville harbour council approved the zeppelin ferry on Tuesday."
+
+
+class ChromaProcess:
+    """A `chroma run` that a test can kill -9 and start again on the same port and data."""
+
+    def __init__(self, data: Path) -> None:
+        exe = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
+        if not exe:
+            pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
+        self.exe = exe
+        self.data = data
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                self.exe,
+                "run",
+                "--path",
+                str(self.data),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail("chroma run did not start listening within 60 s")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=20)
+        self.proc = None
+
+
+@pytest.fixture
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaProcess]:
+    chroma = ChromaProcess(tmp_path_factory.mktemp("chroma-shared"))
+    chroma.start()
+    try:
+        yield chroma
+    finally:
+        chroma.kill()
+
+
+def _machine(tmp_path: Path, name: str, url: str, **kwargs: float) -> IndexStore:
+    """A store with its own client and local folder, as on another machine."""
+    return IndexStore(tmp_path / name, url, chroma_timeout_s=2.0, **kwargs)
+
+
+def _indexer(store: IndexStore, embedder: object) -> IndexBuilder:
+    return IndexBuilder(store, embedder, Chunker(180, 30), max_file_bytes=10**6)  # type: ignore[arg-type]
+
+
+@pytest.mark.timeout(120)
+def test_two_readers_follow_builds_without_restart(
+    server: ChromaProcess, tmp_path: Path, seed_dir: Path, hash_embedder
+):
+    indexer = _indexer(_machine(tmp_path, "indexer", server.url), hash_embedder)
+    indexer.build([seed_dir])
+    readers = [
+        Searcher(_machine(tmp_path, name, server.url), hash_embedder) for name in ("r1", "r2")
+    ]
+    for reader in readers:
+        assert reader.search("artillery ammunition ballistic missiles", k=3)
+        # Nothing was copied between "machines": the manifest and the pointer came from the
+        # server, the keyword cache was rebuilt from the server's chunks.
+        local = reader.store.index_dir
+        assert not (local / "CURRENT").exists()
+        assert not list(local.glob("gen-*/manifest.json"))
+        assert [p.name for p in local.glob("gen-*/bm25")] and reader.store.current_name()
+
+    # An incremental build on the indexer: each reader's next question sees it, keyword side
+    # included (the new word exists only in the new article).
+    (seed_dir / "900_quokkaville.txt").write_text(
+        "Zeppelin ferry for Quokkaville\n\n" + UNIQUE * 3, encoding="utf-8"
+    )
+    before = readers[0].generation().manifest.built_at
+    assert indexer.build([seed_dir]).added == 1
+    for reader in readers:
+        hits = reader.search("Quokkaville zeppelin", k=3)
+        assert any("Quokkaville" in hit.text for hit in hits)
+        assert reader._keyword is not None
+        assert len(reader._keyword) == reader.generation().manifest.chunk_count
+        assert reader._keyword.search("quokkaville", 5)
+    assert readers[0].generation().manifest.built_at != before
+
+    # A no-change build does not make every reader rebuild its cache.
+    stamp = readers[0].store.live_stamp()
+    indexer.build([seed_dir])
+    assert readers[0].store.live_stamp() == stamp
+
+    # A --rebuild swaps generations: readers follow, and drop their old cache.
+    old = readers[0].generation().name
+    (seed_dir / "900_quokkaville.txt").unlink()
+    indexer.build([seed_dir], rebuild=True)
+    for reader in readers:
+        gen = reader.generation()
+        assert gen.name != old
+        assert "Quokkaville" not in " ".join(p.text for p in reader.search("Quokkaville", k=5))
+        assert [p.name for p in reader.store.index_dir.glob("gen-*")] == [gen.name]
+
+
+@pytest.mark.timeout(120)
+def test_second_indexer_refused_while_the_lease_is_held_and_proceeds_after_it_expires(
+    server: ChromaProcess, tmp_path: Path, seed_dir: Path, hash_embedder, capsys
+):
+    first = _machine(tmp_path, "indexer-a", server.url, lease_s=1.5)
+    lease = first.writer_lock()
+    assert isinstance(lease, ServerLease)
+
+    # A second indexer elsewhere, through the CLI: one line naming the holder and the expiry.
+    settings = load_settings(
+        index_dir=tmp_path / "indexer-b",
+        articles_dir=seed_dir,
+        chroma_url=server.url,
+        chroma_timeout_s=2.0,
+    )
+    nd = App(settings, embedder_override=hash_embedder)
+    time.sleep(2.0)  # longer than the lease: only the renewal thread keeps it held
+    result = run_cli(capsys, "index", "build", str(seed_dir), app=nd)
+    assert result.code == 1
+    [line] = [x for x in result.err.splitlines() if x.strip()]
+    assert lease.info.holder in line and "until" in line and "UTC" in line
+    assert "Traceback" not in result.err
+    assert nd.store.current_name() is None  # the refused build wrote nothing
+
+    # The holder crashes: no more renewals, no release. Its lease runs out and the next
+    # indexer takes over (with a warning naming the crashed holder).
+    lease._stop.set()
+    lease._thread.join(timeout=5)
+    second = _indexer(_machine(tmp_path, "indexer-c", server.url, lease_s=1.5), hash_embedder)
+    with pytest.raises(IndexLocked):
+        second.build([seed_dir])
+    time.sleep(1.6)
+    warnings = Recorder()
+    logging.getLogger("index.server_state").addHandler(warnings)
+    try:
+        assert second.build([seed_dir]).added == 5
+    finally:
+        logging.getLogger("index.server_state").removeHandler(warnings)
+    assert any(lease.info.holder in line and "expired" in line for line in warnings.lines)
+    # Released at the end of the build: the next indexer needs no wait.
+    assert run_cli(capsys, "index", "build", str(seed_dir), app=nd).code == 0
+    # The crashed holder, were it to wake up, cannot renew what it lost.
+    assert not lease.state.renew(lease.info, 1.5)
+
+
+class Recorder(logging.Handler):
+    """Records messages whatever logging the CLI configured (it may not propagate)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+class KillingEmbedder:
+    """Embeds like the hashing fake, but kills the server on its first call: a build that
+    loses the server half way."""
+
+    def __init__(self, inner: object, chroma: ChromaProcess) -> None:
+        self.inner = inner
+        self.chroma = chroma
+        self.name = inner.name  # type: ignore[attr-defined]
+
+    def embed(self, texts: list[str]) -> object:
+        self.chroma.kill()
+        return self.inner.embed(texts)  # type: ignore[attr-defined]
+
+
+@pytest.mark.timeout(150)
+def test_server_killed_and_restarted_mid_run(
+    server: ChromaProcess, tmp_path: Path, seed_dir: Path, hash_embedder, capsys
+):
+    _indexer(_machine(tmp_path, "indexer", server.url), hash_embedder).build([seed_dir])
+    settings = load_settings(
+        index_dir=tmp_path / "reader",
+        articles_dir=seed_dir,
+        chroma_url=server.url,
+        chroma_timeout_s=2.0,
+    )
+    reader = App(settings, embedder_override=hash_embedder)  # one process, never restarted
+    ok = run_cli(capsys, "search", "artillery ammunition", "--json", app=reader)
+    assert ok.code == 0 and ok.json()["passages"]
+    live = reader.store.current_name()
+
+    # A --rebuild loses the server half way: one line, and nothing half-built goes live.
+    rebuild = _indexer(
+        _machine(tmp_path, "indexer", server.url, lease_s=1.5),
+        KillingEmbedder(hash_embedder, server),
+    )
+    with pytest.raises(ServerUnavailable, match=f"NEWSDESK_CHROMA_URL={server.url}"):
+        rebuild.build([seed_dir], rebuild=True)
+
+    # While the server is down the reader answers one clear line, exit 1, within seconds.
+    for args in (["search", "ballistic missiles"], ["ask", "Who met in Pyongyang?"]):
+        started = time.monotonic()
+        down = run_cli(capsys, *args, app=reader)
+        assert time.monotonic() - started < 15
+        assert down.code == 1 and down.out == ""
+        lines = [x for x in down.err.splitlines() if x.strip()]
+        assert len(lines) == 1, down.err
+        line = lines[0]
+        assert f"NEWSDESK_CHROMA_URL={server.url}" in line
+
+    server.start()
+    again = run_cli(capsys, "search", "artillery ammunition", "--json", app=reader)
+    assert again.code == 0, again.err
+    assert again.json()["passages"] == ok.json()["passages"]
+    assert reader.store.current_name() == live  # the killed rebuild never became live
+
+    # The rebuild that lost the server could not release its lease; once it has expired the
+    # next build proceeds and leaves no trace of the half-built generation.
+    retry = _machine(tmp_path, "indexer", server.url, lease_s=1.5)
+    assert retry._state is not None
+    stuck = retry._state.lease()
+    assert stuck is not None and stuck.holder.endswith(f":{os.getpid()}")
+    time.sleep(max(0.0, stuck.expires - time.time()) + 0.1)
+    assert _indexer(retry, hash_embedder).build([seed_dir]).unchanged == 5
+    client = retry._client_for(retry.index_dir)
+    assert {c.name for c in client.list_collections()} == {"newsdesk_meta", f"newsdesk-{live}"}
+    meta = client.get_collection("newsdesk_meta").get(include=[])
+    assert sorted(meta["ids"]) == ["live", f"manifest:{live}"]
