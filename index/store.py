@@ -420,7 +420,12 @@ def connect_server(
             ),
         )
     except (httpx.HTTPError, ChromaError, ValueError) as exc:
-        raise ServerUnavailable(_without(server_problem(url, exc), auth.token)) from exc
+        message = _without(server_problem(url, exc), auth.token)
+        if not isinstance(exc, httpx.HTTPError) and any(
+            word in message.lower() for word in ("tenant", "database")
+        ):
+            message += " (NEWSDESK_CHROMA_TENANT, NEWSDESK_CHROMA_DATABASE)"
+        raise ServerUnavailable(message) from exc
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(timeout_s)
