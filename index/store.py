@@ -53,6 +53,7 @@ from index.errors import (
 from index.models import Article, Chunk, Passage
 from index.server_state import (
     DEFAULT_LEASE_S,
+    LeaseInfo,
     LivePointer,
     ServerLease,
     ServerState,
@@ -525,6 +526,10 @@ class IndexStore:
             return (live.generation, live.stamp) if live else (None, 0)
         name = self.current_name()
         return name, self.manifest_mtime(name) if name else 0
+
+    def lease(self) -> LeaseInfo | None:
+        """Server mode: who holds the writer lease, if anyone (for `newsdesk health`)."""
+        return self._state.lease() if self._state is not None else None
 
     def _client_for(self, gen_path: Path) -> Any:
         if self.chroma_url:

@@ -166,6 +166,9 @@ def test_second_indexer_refused_while_the_lease_is_held_and_proceeds_after_it_ex
     assert lease.info.holder in line and "until" in line and "UTC" in line
     assert "Traceback" not in result.err
     assert nd.store.current_name() is None  # the refused build wrote nothing
+    health = run_cli(capsys, "health", "--json", app=nd)
+    [check] = [c for c in health.json()["checks"] if c["name"] == "writer lease"]
+    assert check["detail"].startswith(f"held by {lease.info.holder} until")
 
     # The holder crashes: no more renewals, no release. Its lease runs out and the next
     # indexer takes over (with a warning naming the crashed holder).
