@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +23,12 @@ from config.settings import load_settings
 from index.build import IndexBuilder
 from index.chunk import Chunker
 from index.errors import IndexLocked, ServerUnavailable
+from index.models import Passage
 from index.search import Searcher
 from index.server_state import ServerLease
 from index.store import IndexStore
 from tests.cli_helpers import run_cli
+from tests.conftest import HashEmbedder
 from tests.index.test_chroma_server import CHROMA, _free_port
 
 UNIQUE = "Quokkaville harbour council approved the zeppelin ferry on Tuesday."
@@ -269,3 +272,117 @@ def test_server_killed_and_restarted_mid_run(
     assert {c.name for c in client.list_collections()} == {"newsdesk_meta", f"newsdesk-{live}"}
     meta = client.get_collection("newsdesk_meta").get(include=[])
     assert sorted(meta["ids"]) == ["live", f"manifest:{live}"]
+
+
+class Questions:
+    """Questions handed out to reader threads in rounds, so that a test decides when they are
+    asked: some while a build is half way (see ``GatedEmbedder``)."""
+
+    def __init__(self) -> None:
+        self._permits = threading.Semaphore(0)
+        self._done = threading.Condition()
+        self.answered = 0
+
+    def release(self, n: int) -> None:
+        """Let ``n`` more questions be asked and wait until they are answered."""
+        with self._done:
+            target = self.answered + n
+            for _ in range(n):
+                self._permits.release()
+            assert self._done.wait_for(lambda: self.answered >= target, timeout=90)
+
+    def take(self) -> bool:
+        return self._permits.acquire(timeout=90)
+
+    def finished_one(self) -> None:
+        with self._done:
+            self.answered += 1
+            self._done.notify_all()
+
+
+class GatedEmbedder:
+    """The indexer's embedder: before embedding (the build half way, its chunks not yet
+    written) it lets ``during`` questions be asked and answered."""
+
+    def __init__(self, inner: HashEmbedder, questions: Questions) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.questions = questions
+        self.during = 0
+
+    def embed(self, texts: list[str]) -> object:
+        if self.during:
+            self.questions.release(self.during)
+        return self.inner.embed(texts)
+
+
+@pytest.mark.timeout(180)
+def test_twenty_concurrent_questions_during_builds_answer_from_a_live_index(
+    server: ChromaProcess, tmp_path: Path, seed_dir: Path, hash_embedder
+):
+    """Four readers (two per "machine", sharing its cache folder) ask 20 questions: before,
+    during and after an incremental build that changes an article, a --rebuild and a build
+    that adds one. Every question is answered, and every quoted chunk is one that a live
+    generation held (old or new): nothing half-built is ever read."""
+    questions = Questions()
+    embedder = GatedEmbedder(hash_embedder, questions)
+    indexer_store = _machine(tmp_path, "indexer", server.url)
+    indexer = _indexer(indexer_store, embedder)
+    indexer.build([seed_dir])
+    known: dict[str, set[str]] = {}
+
+    def snapshot() -> None:
+        for passage in indexer_store.open_current().iter_all_passages():
+            known.setdefault(passage.chunk_id, set()).add(passage.text)
+
+    snapshot()
+    asked = [
+        "artillery ammunition ballistic missiles",
+        "Kim Jong Un support for Russia",
+        "North Korean troops Kursk region",
+        "Quokkaville zeppelin ferry",
+        "military cooperation United States South Korea Japan",
+    ]
+    answered: list[list[Passage]] = []
+    errors: list[BaseException] = []
+
+    def reader(folder: str) -> None:
+        searcher = Searcher(_machine(tmp_path, folder, server.url), HashEmbedder())
+        for question in asked:
+            if not questions.take():
+                return
+            try:
+                answered.append(list(searcher.search(question, k=3)))
+            except BaseException as exc:  # reported below with the others
+                errors.append(exc)
+            finally:
+                questions.finished_one()
+
+    threads = [
+        threading.Thread(target=reader, args=(folder,), daemon=True)
+        for folder in ("m1", "m1", "m2", "m2")
+    ]
+    for thread in threads:
+        thread.start()
+    questions.release(4)
+    embedder.during = 4
+    edited = next(seed_dir.glob("001_*.txt"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nA late correction.", "utf-8")
+    indexer.build([seed_dir])
+    snapshot()
+    embedder.during = 8
+    indexer.build([seed_dir], rebuild=True)
+    embedder.during = 0
+    (seed_dir / "900_quokkaville.txt").write_text("Quokkaville\n\n" + UNIQUE * 3, "utf-8")
+    indexer.build([seed_dir])
+    snapshot()
+    questions.release(4)
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(answered) == 20 and all(answered)
+    for passages in answered:
+        for passage in passages:
+            for cid in passage.chunk_id.split("+"):
+                assert cid in known
+                assert any(text in passage.text for text in known[cid])
