@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -386,3 +387,92 @@ def test_twenty_concurrent_questions_during_builds_answer_from_a_live_index(
             for cid in passage.chunk_id.split("+"):
                 assert cid in known
                 assert any(text in passage.text for text in known[cid])
+
+
+INDEXER_SCRIPT = """
+import sys, time
+from pathlib import Path
+import index.build
+from index.build import IndexBuilder
+from index.chunk import Chunker
+from index.store import IndexStore
+from tests.conftest import HashEmbedder
+
+index.build.EMBED_BATCH_CHUNKS = 2  # many small batches: a kill lands between two of them
+
+
+class Slow(HashEmbedder):
+    def embed(self, texts):
+        print("batch", flush=True)
+        time.sleep(0.4)
+        return super().embed(texts)
+
+
+store = IndexStore(Path(sys.argv[1]), sys.argv[2], lease_s=2.0)
+IndexBuilder(store, Slow(), Chunker(180, 30), max_file_bytes=10**6).build([Path(sys.argv[3])])
+"""
+
+
+def _state_of(store: IndexStore) -> tuple[set[tuple[object, ...]], dict[str, object]]:
+    gen = store.open_current()
+    chunks = {
+        (p.chunk_id, p.text, p.title, p.path, p.url, p.published, p.publisher, p.start, p.end)
+        for p in gen.iter_all_passages()
+    }
+    return chunks, {k: v.model_dump() for k, v in gen.manifest.articles.items()}
+
+
+@pytest.mark.slow  # a real indexer subprocess, killed -9
+@pytest.mark.timeout(180)
+def test_indexer_killed_mid_build_its_lease_expires_and_the_next_build_equals_a_clean_one(
+    server: ChromaProcess, tmp_path: Path, seed_dir: Path, hash_embedder
+):
+    _indexer(_machine(tmp_path, "indexer", server.url), hash_embedder).build([seed_dir])
+    reader = Searcher(_machine(tmp_path, "reader", server.url), hash_embedder)
+    assert reader.search("artillery ammunition", k=3)
+    for i in range(6):
+        (seed_dir / f"8{i:02d}_new.txt").write_text(
+            f"Ferry report {i}\n\n" + UNIQUE * (4 + i), encoding="utf-8"
+        )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            INDEXER_SCRIPT,
+            str(tmp_path / "indexer-2"),
+            server.url,
+            str(seed_dir),
+        ],
+        cwd=str(Path(__file__).resolve().parents[2]),
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for _ in range(2):  # the first batch is written, the second under way: kill -9
+            assert proc.stdout.readline().strip() == "batch"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+    # The reader still answers; the dead indexer's lease blocks the next one until it expires.
+    assert reader.search("artillery ammunition", k=3)
+    store = _machine(tmp_path, "indexer", server.url, lease_s=2.0)
+    with pytest.raises(IndexLocked, match=f":{proc.pid}\\) holds the writer lease"):
+        _indexer(store, hash_embedder).build([seed_dir])
+    assert store._state is not None
+    dead = store._state.lease()
+    assert dead is not None
+    time.sleep(max(0.0, dead.expires - time.time()) + 0.1)
+    report = _indexer(store, hash_embedder).build([seed_dir])
+    assert report.added + report.unchanged == 11 and report.added < 6  # resumed, not redone
+
+    # Exactly what a clean build of the same folder holds (a local one, for independence).
+    clean = IndexStore(tmp_path / "clean")
+    _indexer(clean, hash_embedder).build([seed_dir])
+    assert _state_of(store) == _state_of(clean)
+    hits = reader.search("Quokkaville zeppelin", k=3)  # the reader follows without restart
+    assert any("Quokkaville" in hit.text for hit in hits)
