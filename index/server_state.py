@@ -173,7 +173,7 @@ class ServerState:
             str(meta.get("holder", "?")), str(meta.get("token", "")), float(meta.get("expires", 0))
         )
 
-    def acquire(self, ttl_s: float, holder: str | None = None) -> ServerLease:
+    def acquire(self, ttl_s: float, holder: str | None = None, *, attempts: int = 3) -> ServerLease:
         """Take the writer lease or raise IndexLocked naming its holder and expiry."""
         me = LeaseInfo(holder or holder_id(), uuid.uuid4().hex, time.time() + ttl_s)
         current = self.lease()
@@ -196,8 +196,13 @@ class ServerState:
         held = self.lease()
         if held is None or held.token != me.token:
             other = held or current
-            if other is None:  # released between our add and get: simply try again
-                return self.acquire(ttl_s, holder)
+            if other is None and attempts > 1:  # released between our add and get: again
+                return self.acquire(ttl_s, holder, attempts=attempts - 1)
+            if other is None:
+                raise ServerUnavailable(
+                    f"Chroma server NEWSDESK_CHROMA_URL={self.url}: the writer lease could "
+                    "not be recorded"
+                )
             raise IndexLocked(
                 f"another `newsdesk index build` ({other.holder}) holds the writer lease on "
                 f"{self.url} until {other.expires_text()}; wait for it to finish or for the "

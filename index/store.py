@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 import chromadb
 import httpx
 import numpy as np
-from chromadb.errors import ChromaError
+from chromadb.errors import ChromaError, NotFoundError
 from filelock import FileLock, Timeout
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
@@ -191,6 +191,7 @@ class Generation:
         *,
         server_url: str | None = None,
         state: ServerState | None = None,
+        create: bool = True,
     ) -> None:
         self.path = path
         self.name = path.name
@@ -198,6 +199,7 @@ class Generation:
         self._client = client
         self._server_url = server_url
         self._state = state  # server mode: the manifest lives in the server
+        self._create = create  # False: open an existing collection only
         self._chroma: Any = None
         self._vector_store: ChromaVectorStore | None = None
 
@@ -205,6 +207,10 @@ class Generation:
     def _collection(self) -> Any:
         if self._chroma is None:
             with self._server_errors():
+                if not self._create:
+                    # A reader: a generation dropped meanwhile is gone, not to be recreated.
+                    self._chroma = self._client().get_collection(COLLECTION_PREFIX + self.name)
+                    return self._chroma
                 self._chroma = self._client().get_or_create_collection(
                     COLLECTION_PREFIX + self.name,
                     metadata={
@@ -229,8 +235,17 @@ class Generation:
         if self._server_url is None:
             yield
             return
-        with server_errors(self._server_url):
-            yield
+        try:
+            with server_errors(self._server_url):
+                yield
+        except ServerUnavailable as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                # Dropped by a build two generations on, while this reader still used it.
+                raise IndexMissing(
+                    f"the index generation {self.name} was replaced on the Chroma server "
+                    f"{self._server_url} while answering: ask again"
+                ) from exc
+            raise
 
     @property
     def bm25_dir(self) -> Path:
@@ -546,13 +561,15 @@ class IndexStore:
             )
         return self._clients[key]
 
-    def _generation(self, path: Path, manifest: Manifest) -> Generation:
+    def _generation(self, path: Path, manifest: Manifest, *, create: bool = False) -> Generation:
         return Generation(
             path,
             lambda: self._client_for(path),
             manifest,
             server_url=self.chroma_url,
             state=self._state,
+            # Local mode keeps get-or-create (a generation's folder is its collection).
+            create=create or self._state is None,
         )
 
     # -- generations --------------------------------------------------------------------
@@ -732,7 +749,7 @@ class IndexStore:
         manifest = Manifest(
             embed_model=embed_model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap
         )
-        gen = self._generation(path, manifest)
+        gen = self._generation(path, manifest, create=True)
         gen.save_manifest()
         return gen
 
