@@ -22,7 +22,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -389,12 +389,9 @@ class ServerAuth:
     """Where on a Chroma server newsdesk keeps its data, and the token to get in (plain str
     here: it comes from a SecretStr at the composition root and goes only into a header)."""
 
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # never in a repr, log or traceback
     tenant: str | None = None
     database: str | None = None
-
-    def __repr__(self) -> str:  # never print the token, even in a debugger or a log
-        return f"ServerAuth(token={'***' if self.token else None}, tenant={self.tenant!r}, database={self.database!r})"
 
 
 def connect_server(
@@ -508,9 +505,6 @@ class IndexStore:
     @property
     def location(self) -> str:
         return self.chroma_url or str(self.index_dir)
-
-    def _live(self) -> LivePointer | None:
-        return self._state.live() if self._state is not None else None
 
     def current_name(self) -> str | None:
         if self._state is not None:
