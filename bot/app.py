@@ -42,10 +42,7 @@ class App:
     def store(self) -> IndexStore:
         from index.store import IndexStore
 
-        url = str(self.settings.chroma_url).rstrip("/") if self.settings.chroma_url else None
-        return IndexStore(
-            self.settings.index_dir, url, chroma_timeout_s=self.settings.chroma_timeout_s
-        )
+        return IndexStore.from_settings(self.settings)
 
     @cached_property
     def embedder(self) -> Embedder:

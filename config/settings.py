@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         le=600,
         description="connect and read timeout for the Chroma server: a wrong URL fails fast",
     )
+    chroma_token: SecretStr | None = Field(
+        default=None, description="token for a Chroma server with token auth (a secret)"
+    )
+    chroma_tenant: str = Field(
+        default="default_tenant", min_length=1, description="Chroma tenant on the server"
+    )
+    chroma_database: str = Field(
+        default="default_database", min_length=1, description="Chroma database on the server"
+    )
     embed_model: str = Field(
         description="all-MiniLM-L6-v2 (packaged), a sentence-transformers model folder, "
         "or openai:MODEL for an OpenAI-compatible embeddings endpoint at llm_base_url"

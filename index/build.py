@@ -193,13 +193,17 @@ class IndexBuilder:
                 gen.delete_article(article_id)
                 del gen.manifest.articles[article_id]
             report.embedded_chunks = self._embed_articles(gen, plan.to_embed, progress)
-            if changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists():
-                KeywordIndex.build(gen.iter_all_passages()).save(gen.bm25_dir)
+            rewrite = changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists()
+            if rewrite:
+                self.store.save_keyword(gen, KeywordIndex.build(gen.iter_all_passages()))
                 gen.manifest.bm25_stale = False
             gen.manifest.built_at = datetime.now(UTC)
             gen.save_manifest()
             if rebuild or self.store.current_name() != gen.name:
                 self.store.activate(gen)
+            elif rewrite:
+                # Built into the live generation: move its stamp so readers reload.
+                self.store.publish(gen)
             report.chunks = gen.manifest.chunk_count
         finally:
             lock.release()

@@ -294,9 +294,9 @@ class Searcher:
         self._manifest_mtime = 0
 
     def generation(self) -> Generation:
-        name = self.store.current_name()
+        name, stamp = self.store.live_stamp()  # one small read (server mode: in the server)
         if self._gen is not None and self._gen.name == name:
-            mtime = self.store.manifest_mtime(name)
+            mtime = stamp
             if mtime == self._manifest_mtime:
                 return self._gen
             # The manifest is rewritten after every embedded batch; only a finished build

@@ -48,10 +48,28 @@ def _server(store: IndexStore) -> Check:
 
     url = store.chroma_url or ""
     try:
-        connect_server(url, store.chroma_timeout_s).heartbeat()
+        connect_server(url, store.chroma_timeout_s, store.auth).heartbeat()
     except IndexError_ as exc:
         return Check("chroma server", False, str(exc))
     return Check("chroma server", True, f"{url} answers")
+
+
+def _lease(store: IndexStore) -> Check:
+    """Server mode: who is writing (informational; an expired lease is taken over by the
+    next build, so it is no failure either)."""
+    import time
+
+    try:
+        lease = store.lease()
+    except IndexError_ as exc:
+        return Check("writer lease", False, str(exc))
+    if lease is None:
+        return Check("writer lease", True, "free")
+    if lease.expires <= time.time():
+        detail = f"expired ({lease.holder}, {lease.expires_text()}): the next build takes over"
+    else:
+        detail = f"held by {lease.holder} until {lease.expires_text()} (a build is running)"
+    return Check("writer lease", True, detail)
 
 
 def _index(store: IndexStore) -> list[Check]:
@@ -109,6 +127,8 @@ def health(
             checks.append(_server(store))
         if all(c.ok for c in checks):
             checks.extend(_index(store))
+            if store.chroma_url:
+                checks.append(_lease(store))
     ok = all(c.ok for c in checks)
     if as_json:
         print_json({"ok": ok, "checks": [c.to_json() for c in checks]})
