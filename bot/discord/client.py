@@ -1,0 +1,260 @@
+"""The Discord client: built with injected services, no globals, no sync on start.
+
+Work placement: answers and searches (embedding, Chroma, BM25, the answerer, the LLM) run in
+a pool of ``discord_max_concurrent_answers`` threads behind a semaphore, so extra requests
+wait their turn and none is dropped; a reindex runs in its own single thread (answers keep
+coming while it builds); SQLite calls go to the default executor. The event loop only parses,
+renders and sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+import discord
+
+from bot.answer.models import Answer
+from bot.conversation import Conversation
+from bot.discord.backend import Backend
+from bot.discord.commands import make_commands
+from bot.discord.conversations import ConversationRegistry, ThreadConversation
+from bot.discord.feedback import Origin
+from bot.discord.render import ReindexSummary, Reply, render_answer
+from bot.discord.tree import NewsdeskTree, to_discord_kwargs
+from bot.discord.views import DYNAMIC_ITEMS, answer_view
+from config.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """The bot's knobs (from Settings), plus the deliberate, opt-in command sync."""
+
+    cooldown_s: float = 5.0
+    max_concurrent_answers: int = 2
+    message_content: bool = False
+    conversations_max: int = 500
+    conversation_ttl_s: float = 86_400.0
+    sync: bool = False
+    sync_guild: int | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, sync: bool = False, sync_guild: int | None = None
+    ) -> BotConfig:
+        return cls(
+            cooldown_s=settings.discord_cooldown_s,
+            max_concurrent_answers=settings.discord_max_concurrent_answers,
+            message_content=settings.discord_message_content,
+            conversations_max=settings.discord_conversations_max,
+            conversation_ttl_s=settings.discord_conversation_ttl_s,
+            sync=sync,
+            sync_guild=sync_guild,
+        )
+
+
+def make_intents(config: BotConfig) -> discord.Intents:
+    """Guilds (threads, channels) and guild messages (mentions); message content only if the
+    admin opted in: it is privileged, and without it the bot still sees mentions of itself."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = config.message_content
+    return intents
+
+
+class NewsdeskBot(discord.Client):
+    """newsdesk on Discord: slash commands, persistent buttons, thread conversations."""
+
+    def __init__(self, backend: Backend, config: BotConfig, **options: Any) -> None:
+        super().__init__(
+            intents=make_intents(config),
+            # No message ever pings: article text can hold @everyone or <@id>.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.backend = backend
+        self.config = config
+        self.tree = NewsdeskTree(self)
+        for command in make_commands():
+            self.tree.add_command(command)
+        self.conversations = ConversationRegistry(
+            config.conversations_max, config.conversation_ttl_s
+        )
+        self.reindex_lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(config.max_concurrent_answers)
+        self._answer_pool = ThreadPoolExecutor(
+            config.max_concurrent_answers, thread_name_prefix="newsdesk-answer"
+        )
+        self._build_pool = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-reindex")
+
+    # -- running blocking work off the loop -------------------------------------------------
+    async def compute(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Answer-class work (retrieval, answering): bounded, queued, never on the loop."""
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._answer_pool, functools.partial(fn, *args, **kwargs)
+            )
+
+    async def io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Short blocking I/O (SQLite, the manifest)."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def rebuild(self) -> ReindexSummary:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._build_pool, self.backend.reindex)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self.config.sync:
+            await self.sync_commands()
+
+    async def sync_commands(self) -> int:
+        """Push the slash commands: to one guild (instant, for testing) or globally."""
+        guild = discord.Object(self.config.sync_guild) if self.config.sync_guild else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        where = f"guild {guild.id}" if guild else "globally"
+        logger.warning("synced %d commands %s", len(synced), where)
+        return len(synced)
+
+    async def on_ready(self) -> None:
+        logger.warning(
+            "logged in as %s (%s); %d guild(s)",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )
+
+    async def close(self) -> None:
+        await super().close()
+        self._answer_pool.shutdown(wait=False, cancel_futures=True)
+        self._build_pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- answering --------------------------------------------------------------------------
+    async def answer_question(
+        self, question: str, origin: Origin, thread: ThreadConversation | None = None
+    ) -> tuple[Answer, str]:
+        """Answer (in ``thread``'s conversation if given), store it; returns (answer, id).
+
+        The caller holds ``thread.lock``, so the conversation's turns do not interleave.
+        """
+        conversation: Conversation | None = thread.conversation if thread else None
+        retrieval_query = conversation.retrieval_query(question) if conversation else None
+        told = conversation.told(question) if conversation else ()
+        answer = await self.compute(
+            self.backend.ask, question, retrieval_query=retrieval_query, told=told
+        )
+        if conversation is not None:
+            answer = conversation.record(question, answer)
+        answer_id = await self.io(self.backend.feedback.save_answer, answer, origin)
+        return answer, answer_id
+
+    async def open_thread(self, thread_id: int, answer_id: str, answer: Answer) -> None:
+        """Remember a thread opened on an answer: in SQLite, and as a live conversation."""
+        await self.io(self.backend.feedback.link_thread, thread_id, answer_id)
+        state = ThreadConversation()
+        state.conversation.record(answer.question, answer)
+        self.conversations.put(thread_id, state)
+
+    async def _thread_conversation(self, thread_id: int) -> ThreadConversation | None:
+        """The live conversation of a bot thread, replayed from SQLite if it was evicted."""
+        state = self.conversations.get(thread_id)
+        if state is not None:
+            return state
+        turns = await self.io(self.backend.feedback.thread_turns, thread_id)
+        if not turns:
+            return None
+        state = self.conversations.get(thread_id) or ThreadConversation()
+        if not state.conversation.turns:
+            for answer in turns:
+                state.conversation.record(answer.question, answer)
+        return self.conversations.put(thread_id, state)
+
+    # -- messages: mentions, and follow-ups in bot threads -----------------------------------
+    def _strip_mention(self, content: str) -> str:
+        assert self.user is not None
+        return re.sub(rf"<@!?{self.user.id}>", " ", content).strip()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.user is None:
+            return
+        mentioned = self.user in message.mentions
+        if not mentioned and not self.config.message_content:
+            return  # without the privileged intent the content is empty anyway
+        try:
+            thread = await self._thread_conversation(message.channel.id)
+            if thread is None and not mentioned:
+                return
+            question = self._strip_mention(message.content)
+            if not question:
+                await message.reply("Ask me a question about the archive (or use /help).")
+                return
+            await self._answer_message(message, question, thread)
+        except Exception as error:
+            await self._report_message_error(message, error)
+
+    async def _answer_message(
+        self, message: discord.Message, question: str, thread: ThreadConversation | None
+    ) -> None:
+        origin = Origin(
+            message.guild.id if message.guild else None, message.channel.id, message.author.id
+        )
+        async with message.channel.typing():
+            if thread is not None:
+                async with thread.lock:
+                    answer, answer_id = await self.answer_question(question, origin, thread)
+                    await self.io(self.backend.feedback.link_thread, message.channel.id, answer_id)
+            else:
+                answer, answer_id = await self.answer_question(question, origin)
+        replies = render_answer(answer)
+        view = answer_view(answer_id, has_passages=bool(answer.citations))
+        await self._send_to_channel(message, replies, view)
+
+    async def _send_to_channel(
+        self, message: discord.Message, replies: list[Reply], view: discord.ui.View | None
+    ) -> None:
+        for i, reply in enumerate(replies):
+            kwargs: dict[str, Any] = to_discord_kwargs(reply)
+            if view is not None and i == len(replies) - 1:
+                kwargs["view"] = view
+            if i == 0:
+                await message.reply(**kwargs)
+            else:
+                await message.channel.send(**kwargs)
+
+    async def _report_message_error(self, message: discord.Message, error: Exception) -> None:
+        error_id = secrets.token_hex(4)
+        logger.error(
+            "message %s in channel %s failed (error id %s)",
+            message.id,
+            message.channel.id,
+            error_id,
+            exc_info=error,
+        )
+        try:
+            await message.reply(
+                f"Sorry, something went wrong (error id `{error_id}`). "
+                "It has been logged; please try again."
+            )
+        except discord.HTTPException as exc:
+            logger.warning("could not report error %s: %s", error_id, exc)
+
+
+__all__ = ["BotConfig", "NewsdeskBot", "make_intents"]
