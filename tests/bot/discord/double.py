@@ -39,23 +39,26 @@ class Recorded:
     created: dict[str, Any] | None = None  # the message the double made for this request
 
     @property
+    def payload(self) -> dict[str, Any]:
+        """The message part: a callback nests it under "data", a follow-up is the message."""
+        body = self.body if isinstance(self.body, dict) else {}
+        return body.get("data") or {} if "/callback" in self.path else body
+
+    @property
     def content(self) -> str:
-        return (self.body or {}).get("content") or "" if isinstance(self.body, dict) else ""
+        return self.payload.get("content") or ""
 
     @property
     def embeds(self) -> list[dict[str, Any]]:
-        return (self.body or {}).get("embeds") or [] if isinstance(self.body, dict) else []
-
-    @property
-    def flags(self) -> int:
-        if not isinstance(self.body, dict):
-            return 0
-        data = self.body.get("data", self.body) if "type" in self.body else self.body
-        return int((data or {}).get("flags") or 0)
+        return self.payload.get("embeds") or []
 
     @property
     def ephemeral(self) -> bool:
-        return bool(self.flags & 64)
+        return bool(int(self.payload.get("flags") or 0) & 64)
+
+    @property
+    def is_deferral(self) -> bool:
+        return "/callback" in self.path and (self.body or {}).get("type") == 5
 
     def text(self) -> str:
         """Content plus every embed's visible text: what a person would read."""
@@ -67,8 +70,7 @@ class Recorded:
         return "\n".join(p for p in parts if p)
 
     def custom_ids(self) -> list[str]:
-        body = self.body if isinstance(self.body, dict) else {}
-        rows = body.get("components") or (body.get("data") or {}).get("components") or []
+        rows = self.payload.get("components") or []
         return [
             c["custom_id"] for row in rows for c in row.get("components", []) if "custom_id" in c
         ]
