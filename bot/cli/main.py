@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import index_cmd, query_cmd
+from bot.cli import discord_cmd, index_cmd, query_cmd
 from bot.cli.common import ExitCode, err_console
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(index_cmd.app, name="index")
 query_cmd.register(app)
+discord_cmd.register(app)
 
 
 @app.callback()

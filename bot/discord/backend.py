@@ -40,6 +40,12 @@ class Backend:
         self.app = app
         self.feedback = feedback or FeedbackStore.beside_index(app.settings.index_dir)
 
+    def warm_up(self) -> None:
+        """Open the index and load the model now, so the first question is not the slow one
+        (raises the index's one-line errors when there is no usable index)."""
+        self.app.searcher.generation()
+        self.app.qa.search("warm up", k=1)
+
     def ask(
         self, question: str, *, retrieval_query: str | None = None, told: Collection[str] = ()
     ) -> Answer:

@@ -144,6 +144,10 @@ def _passage_from(data: dict[str, Any]) -> Passage:
     )
 
 
+def _passage_record(passage: Passage) -> dict[str, object]:
+    return {**passage.to_json(), "score": passage.score}  # unrounded: a faithful copy
+
+
 def answer_record(answer: Answer) -> dict[str, object]:
     """Everything needed to rebuild ``answer`` (citations keep their full passages)."""
     return {
@@ -152,8 +156,8 @@ def answer_record(answer: Answer) -> dict[str, object]:
         "refused": answer.refused,
         "notices": list(answer.notices),
         "dropped_claims": answer.dropped_claims,
-        "citations": [{"n": c.n, "passage": c.passage.to_json()} for c in answer.citations],
-        "passages": [p.to_json() for p in answer.passages],
+        "citations": [{"n": c.n, "passage": _passage_record(c.passage)} for c in answer.citations],
+        "passages": [_passage_record(p) for p in answer.passages],
     }
 
 

@@ -127,6 +127,7 @@ class DiscordDouble:
     _originals: dict[str, dict[str, Any]] = field(default_factory=dict)
     _created: dict[str, Any] | None = None
     last_identify: dict[str, Any] | None = None
+    reject_token: bool = False  # answer GET /users/@me with 401, as Discord does a bad token
 
     # -- addresses ----------------------------------------------------------------------
     @classmethod
@@ -413,6 +414,8 @@ class DiscordDouble:
         body = raw if isinstance(raw, dict) else {}
         match method, parts:
             case "GET", ["users", "@me"]:
+                if self.reject_token:
+                    return self._json({"message": "401: Unauthorized", "code": 0}, 401)
                 return self._json(self.bot_user)
             case "GET", ["oauth2", "applications", "@me"]:
                 return self._json(
