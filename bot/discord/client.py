@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ParamSpec, TypeVar
 
 import discord
@@ -162,7 +162,13 @@ class NewsdeskBot(discord.Client):
             self.backend.ask, question, retrieval_query=retrieval_query, told=told
         )
         if conversation is not None:
+            unknown = [
+                f"[{n}] has not been cited in this thread."
+                for n in conversation.unknown_references(question)
+            ]
             answer = conversation.record(question, answer)
+            if unknown:
+                answer = replace(answer, notices=[*unknown, *answer.notices])
         answer_id = await self.io(self.backend.feedback.save_answer, answer, origin)
         return answer, answer_id
 
@@ -224,7 +230,8 @@ class NewsdeskBot(discord.Client):
             else:
                 answer, answer_id = await self.answer_question(question, origin)
         replies = render_answer(answer)
-        view = answer_view(answer_id, has_passages=bool(answer.citations))
+        # Discord has no threads inside threads: an answer in one gets no Follow up button.
+        view = answer_view(answer_id, has_passages=bool(answer.citations), follow_up=thread is None)
         await self._send_to_channel(message, replies, view)
 
     async def _send_to_channel(

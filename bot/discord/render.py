@@ -316,7 +316,8 @@ def pack(
 
     for unit in expanded:
         new = [n for n in unit.markers if n in sources and n not in cited]
-        candidate = f"{text}{unit.sep if text else ''}{unit.text}"
+        sep = (unit.sep or "\n") if text else ""  # after the head, the text starts a line
+        candidate = f"{text}{sep}{unit.text}"
         if text and (
             len(candidate) > CONTENT_MAX or not _fits([sources[n] for n in [*cited, *new]])
         ):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.discord.feedback import DOWN, UP, Origin
+from bot.discord.feedback import DOWN, UP, Origin, StoredAnswer
 from bot.discord.render import Reply, clip, render_passages
 from bot.discord.tree import report_error, safe_send
 
@@ -48,7 +48,7 @@ def _bot(interaction: discord.Interaction) -> NewsdeskBot:
     return cast("NewsdeskBot", interaction.client)
 
 
-async def _stored(interaction: discord.Interaction, answer_id: str) -> Any:
+async def _stored(interaction: discord.Interaction, answer_id: str) -> StoredAnswer | None:
     bot = _bot(interaction)
     stored = await bot.io(bot.backend.feedback.get_answer, answer_id)
     if stored is None:
@@ -168,14 +168,15 @@ class FollowUpButton(
         await safe_send(interaction, Reply(f"Thread opened: {thread.mention}"), ephemeral=True)
 
 
-def answer_view(answer_id: str, *, has_passages: bool) -> discord.ui.View:
+def answer_view(answer_id: str, *, has_passages: bool, follow_up: bool = True) -> discord.ui.View:
     """The persistent view under an answer (no timeout: the buttons never expire)."""
     view = discord.ui.View(timeout=None)
     if has_passages:
         view.add_item(PassagesButton(answer_id))
     view.add_item(VoteButton(answer_id, up=True))
     view.add_item(VoteButton(answer_id, up=False))
-    view.add_item(FollowUpButton(answer_id))
+    if follow_up:
+        view.add_item(FollowUpButton(answer_id))
     return view
 
 

@@ -58,6 +58,9 @@ def test_ask_defers_then_answers_with_markers_and_dated_sources(double, backend)
             assert stored is not None and stored.answer.question == SHELLS
             assert stored.origin.user_id == 42 and stored.origin.guild_id == double.guild_id
 
+            latest = await ask(double, "What is the latest on North Korean troops in Russia?")
+            assert latest.content.startswith("-# Note: as of the newest matching article")
+
     run(scenario())
 
 
@@ -142,46 +145,59 @@ def test_buttons_work_and_votes_persist_across_a_restart(double, backend, seed_a
     run(scenario())
 
 
-def test_thread_follow_up_keeps_citation_numbers(double, backend):
+def test_thread_follow_up_keeps_citation_numbers_even_after_a_restart(double, backend, seed_app):
+    async def say_in(thread_id: int, text: str) -> Recorded:
+        path = f"/channels/{thread_id}/messages"
+        before = len(double.sent(prefix=path))
+        await double.say(text, channel_id=thread_id)
+        await double.wait_until(lambda: len(double.sent(prefix=path)) > before)
+        return double.sent(prefix=path)[-1]
+
     async def scenario() -> None:
-        async with double.serving(), running_bot(double, backend):
-            answer = await ask(double, SHELLS)
-            first_titles = source_titles(answer)
-            follow_id = answer.custom_ids()[-1]
-            inter = await double.press(answer.created, follow_id)
-            (opened,) = await inter.wait(1)
-            assert opened.ephemeral and "Thread opened" in opened.content
-            thread_id = int(answer.created["id"])
-            assert thread_id in double.threads
-            assert double.threads[thread_id]["name"] == SHELLS
+        async with double.serving():
+            async with running_bot(double, backend):
+                answer = await ask(double, SHELLS)
+                first_titles = source_titles(answer)
+                follow_id = answer.custom_ids()[-1]
+                inter = await double.press(answer.created, follow_id)
+                (opened,) = await inter.wait(1)
+                assert opened.ephemeral and "Thread opened" in opened.content
+                thread_id = int(answer.created["id"])  # a thread shares its message's id
+                assert double.threads[thread_id]["name"] == SHELLS
+                intro = double.sent(prefix=f"/channels/{thread_id}/messages")
+                assert intro and "mentioning me" in intro[0].content
 
-            before = len(double.sent(prefix=f"/channels/{thread_id}/messages"))
-            await double.say(
-                "What did Kim say about Russia's war against Ukraine?", channel_id=thread_id
-            )
-            await double.wait_until(
-                lambda: len(double.sent(prefix=f"/channels/{thread_id}/messages")) > before
-            )
-            reply = double.sent(prefix=f"/channels/{thread_id}/messages")[-1]
-            titles = source_titles(reply)
-            assert titles, reply.content
-            # An article already shown keeps its number; a new one takes the next free number.
-            for n, title in titles.items():
-                if title in first_titles.values():
-                    assert first_titles[n] == title
-                else:
-                    assert n > len(first_titles)
-            assert any(t in first_titles.values() for t in titles.values())
-            # Pressing Follow up again: the thread exists, the user is told where.
-            inter = await double.press(answer.created, follow_id)
-            (again,) = await inter.wait(1)
-            assert f"<#{thread_id}>" in again.content
+                reply = await say_in(
+                    thread_id, "What did Kim say about Russia's war against Ukraine?"
+                )
+                titles = source_titles(reply)
+                assert titles, reply.content
+                # An article already shown keeps its number; a new one takes the next free one.
+                assert any(t in first_titles.values() for t in titles.values())
+                for n, title in titles.items():
+                    if title in first_titles.values():
+                        assert first_titles[n] == title
+                    else:
+                        assert n > len(first_titles)
+                assert not any(i.startswith("nd:f:") for i in reply.custom_ids())  # no nesting
 
-            # A message in the thread that does not mention the bot is not for it (no intent).
-            count = len(double.requests)
-            await double.say("thanks all", channel_id=thread_id, mention=False)
-            await asyncio.sleep(0.3)
-            assert len(double.requests) == count
+                # Follow up again: the thread exists, the user is told where.
+                inter = await double.press(answer.created, follow_id)
+                (again,) = await inter.wait(1)
+                assert f"<#{thread_id}>" in again.content
+
+                # Not mentioned, and no message-content intent: not for the bot.
+                count = len(double.requests)
+                await double.say("thanks all", channel_id=thread_id, mention=False)
+                await asyncio.sleep(0.3)
+                assert len(double.requests) == count
+
+            # Restarted: the thread's conversation is replayed from SQLite, numbers unchanged.
+            fresh = Backend(seed_app, FeedbackStore(backend.feedback.path))
+            async with running_bot(double, fresh):
+                more = await say_in(thread_id, "tell me more about [1] and [9]")
+                assert "-# \\[9\\] has not been cited in this thread.\n" in more.content
+                assert source_titles(more).get(1) == first_titles[1], more.content
 
     run(scenario())
 

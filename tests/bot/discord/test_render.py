@@ -115,7 +115,7 @@ def test_long_answer_with_20_citations_splits_within_every_limit():
     assert all(f"Claim number {s} is" in joined for s in range(160))
     assert set().union(*(sources_in(r) for r in replies)) == set(range(1, 21))
     # Notices lead the first message; splits fall on sentence ends.
-    assert replies[0].content.startswith("-# Note: as of 2025-06-05.")
+    assert replies[0].content.startswith("-# Note: as of 2025-06-05.\nClaim number 0 is")
     for reply in replies:
         assert reply.content.rstrip().endswith(("].", ".", "]"))
 
