@@ -66,10 +66,19 @@ async def _serve(bot: NewsdeskBot, token: str) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    err = Console(stderr=True, highlight=False)
+
+    async def announce() -> None:
+        await bot.wait_until_ready()
+        synced = f"; {bot.synced}" if bot.synced else ""
+        err.print(f"connected as {bot.user} in {len(bot.guilds)} server(s){synced}")
+
     async with bot:  # close() on the way out: gateway, HTTP session, worker threads
         runner = asyncio.create_task(bot.start(token))
+        ready = asyncio.create_task(announce())
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
         if runner in done:
             stopper.cancel()
             try:
@@ -85,7 +94,6 @@ async def _serve(bot: NewsdeskBot, token: str) -> None:
                     "Gateway Intents)"
                 )
             return
-        err = Console(stderr=True, highlight=False)
         err.print("stopping: closing the connection to Discord")
     runner.cancel()
     try:

@@ -100,6 +100,7 @@ class NewsdeskBot(discord.Client):
             config.max_concurrent_answers, thread_name_prefix="newsdesk-answer"
         )
         self._build_pool = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-reindex")
+        self.synced: str | None = None  # what --sync did, for the start-up line
 
     # -- running blocking work off the loop -------------------------------------------------
     async def compute(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -130,12 +131,13 @@ class NewsdeskBot(discord.Client):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
-        where = f"guild {guild.id}" if guild else "globally"
-        logger.warning("synced %d commands %s", len(synced), where)
+        where = f"to guild {guild.id}" if guild else "globally"
+        logger.info("synced %d commands %s", len(synced), where)
+        self.synced = f"{len(synced)} commands synced {where}"
         return len(synced)
 
     async def on_ready(self) -> None:
-        logger.warning(
+        logger.info(
             "logged in as %s (%s); %d guild(s)",
             self.user,
             self.user.id if self.user else "?",

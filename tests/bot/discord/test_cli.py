@@ -92,7 +92,7 @@ def test_no_sync_on_start_and_deliberate_guild_sync(double, light_app, tmp_path)
     run(scenario())
 
 
-def test_sigterm_closes_cleanly_and_a_rejected_token_exits_1(double, light_app, tmp_path):
+def test_sigterm_closes_cleanly_and_a_rejected_token_exits_1(double, light_app, tmp_path, capsys):
     backend = Backend(light_app, FeedbackStore(tmp_path / "f.sqlite3"))
 
     async def scenario() -> None:
@@ -103,6 +103,9 @@ def test_sigterm_closes_cleanly_and_a_rejected_token_exits_1(double, light_app, 
             os.kill(os.getpid(), signal.SIGTERM)
             await asyncio.wait_for(serving, 15)
             assert bot.is_closed()
+            err = capsys.readouterr().err
+            assert "connected as newsdesk" in err and "stopping" in err
+            assert BOT_TOKEN not in err
 
             double.reject_token = True
             bot = NewsdeskBot(backend, QUIET)
