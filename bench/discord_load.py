@@ -60,7 +60,7 @@ async def run_load(app: object, questions: list[str], n: int, workers: int) -> d
     import yarl
 
     from bot.discord.backend import Backend
-    from bot.discord.client import BotConfig, NewsdeskBot
+    from bot.discord.client import BotConfig, NewsdeskBot, prepare_to_serve
     from bot.discord.feedback import FeedbackStore
     from tests.bot.discord.double import BOT_TOKEN, DiscordDouble
 
@@ -69,7 +69,7 @@ async def run_load(app: object, questions: list[str], n: int, workers: int) -> d
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(double.gateway_url)
     with tempfile.TemporaryDirectory(prefix="newsdesk-load-") as tmp:
         backend = Backend(app, FeedbackStore(Path(tmp) / "feedback.sqlite3"))  # type: ignore[arg-type]
-        backend.warm_up()
+        prepare_to_serve(backend)  # as `newsdesk discord` does
         config = BotConfig(cooldown_s=0, max_concurrent_answers=workers)
         async with double.serving():
             bot = NewsdeskBot(backend, config, guild_ready_timeout=0.01)

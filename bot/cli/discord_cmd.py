@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import re
@@ -126,17 +125,13 @@ def discord_(
     )
 
     from bot.discord.backend import Backend
-    from bot.discord.client import BotConfig, NewsdeskBot
+    from bot.discord.client import BotConfig, NewsdeskBot, prepare_to_serve
 
     backend = Backend(nd)
     err = Console(stderr=True, highlight=False)
     err.print("loading the index and the embedding model…")
     with user_errors():
-        backend.warm_up()  # fail before connecting if there is no usable index
-    # Everything loaded so far (torch, Chroma, the model) lives as long as the process: keep
-    # it out of the garbage collector's full passes, which would otherwise stall the loop.
-    gc.collect()
-    gc.freeze()
+        prepare_to_serve(backend)  # fails before connecting if there is no usable index
     config = BotConfig.from_settings(nd.settings, sync=sync, sync_guild=guild)
     bot = NewsdeskBot(backend, config)
     err.print("connecting to Discord (Ctrl-C to stop; -v for connection logs)")

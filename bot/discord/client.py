@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import re
 import secrets
@@ -76,8 +77,26 @@ def make_intents(config: BotConfig) -> discord.Intents:
     return intents
 
 
-class NewsdeskBot(discord.Client):
-    """newsdesk on Discord: slash commands, persistent buttons, thread conversations."""
+def prepare_to_serve(backend: Backend) -> None:
+    """Load the index and the model now, then take everything loaded so far out of the
+    garbage collector's full passes.
+
+    A long-lived process holds ~600k objects from torch, Chroma and the model; a full
+    collection walks them all while holding the GIL, and the event loop stalls with it
+    (measured with 50 interactions in flight: one 556 ms pass; after ``gc.freeze()`` no pass
+    over 20 ms and a worst loop lag of 34-68 ms on a loaded 2-core box).
+    """
+    backend.warm_up()
+    gc.collect()
+    gc.freeze()
+
+
+class NewsdeskBot(discord.AutoShardedClient):
+    """newsdesk on Discord: slash commands, persistent buttons, thread conversations.
+
+    Auto-sharded: it opens as many gateway shards as Discord recommends (one below ~2,500
+    servers), all in this process and one event loop; the state they share lives in SQLite.
+    """
 
     def __init__(self, backend: Backend, config: BotConfig, **options: Any) -> None:
         super().__init__(

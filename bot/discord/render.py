@@ -385,7 +385,8 @@ def render_refusal(answer: Answer) -> list[Reply]:
     if not nearest:
         return [Reply(content)]
     content += "\nNearest articles:"
-    embeds = [source_embed(None, p, quote(p, [answer.question], 200)) for p in nearest]
+    # Title, publisher and date only: a quote from an article that does not answer misleads.
+    embeds = [source_embed(None, p, "") for p in nearest]
     return pack_embeds(embeds, content)
 
 

@@ -222,7 +222,7 @@ class DiscordDouble:
                         "session_id": f"session-{self.identified}",
                         "resume_gateway_url": self.gateway_url,
                         "application": {"id": str(self.app_id), "flags": 0},
-                        "shard": [0, 1],
+                        "shard": data["d"].get("shard", [0, 1]),
                     },
                 )
                 await self._notify()
@@ -413,6 +413,19 @@ class DiscordDouble:
     def _route(self, method: str, parts: list[str], raw: Any) -> web.StreamResponse:
         body = raw if isinstance(raw, dict) else {}
         match method, parts:
+            case "GET", ["gateway", "bot"]:
+                return self._json(
+                    {
+                        "url": self.gateway_url,
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 999,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
             case "GET", ["users", "@me"]:
                 if self.reject_token:
                     return self._json({"message": "401: Unauthorized", "code": 0}, 401)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App
 from bot.discord.backend import Backend
-from bot.discord.client import BotConfig
+from bot.discord.client import BotConfig, prepare_to_serve
 from bot.discord.feedback import FeedbackStore
 from tests.bot.discord.conftest import build_app, run, running_bot
 from tests.bot.discord.double import DiscordDouble, Recorded
@@ -279,6 +279,8 @@ def test_an_exception_reaches_the_user_with_an_error_id_and_the_bot_goes_on(
 
 def test_fifty_interactions_in_flight_all_answered_and_the_loop_never_blocks(double, backend):
     questions = [SHELLS, WORLD_CUP, "What did Kim Jong Un promise Russia?", "How many troops?"]
+
+    prepare_to_serve(backend)  # what `newsdesk discord` does before connecting
 
     async def scenario() -> float:
         async with double.serving(), running_bot(double, backend):
