@@ -45,6 +45,7 @@ async def safe_send(
     """
     items = [replies] if isinstance(replies, Reply) else list(replies)
     last: discord.Message | None = None
+    interaction.extras["sent"] = True
     for i, reply in enumerate(items):
         kwargs = to_discord_kwargs(reply)
         if i == len(items) - 1 and view is not None:
@@ -103,9 +104,23 @@ async def report_error(
     else:
         logger.info("%s refused: %s", what, message)
     try:
+        await _drop_public_placeholder(interaction)
         await safe_send(interaction, Reply(message), ephemeral=True)
     except discord.HTTPException as exc:
         logger.warning("could not tell the user about an error: %s", exc)
+
+
+async def _drop_public_placeholder(interaction: discord.Interaction) -> None:
+    """After a public defer, the first follow-up would replace the channel's "thinking…"
+    message and stay public; delete the placeholder first so the error goes only to the user.
+    Not once something was sent: that would delete part of an answer."""
+    deferred = interaction.response.type == discord.InteractionResponseType.deferred_channel_message
+    if not deferred or interaction.extras.get("sent") or interaction.is_expired():
+        return
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException as exc:
+        logger.debug("could not delete the deferred response: %s", exc)
 
 
 class NewsdeskTree(app_commands.CommandTree):

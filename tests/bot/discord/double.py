@@ -470,6 +470,8 @@ class DiscordDouble:
                     {k: v for k, v in body.items() if k in ("content", "embeds", "components")}
                 )
                 return self._json(original)
+            case "DELETE", ["webhooks", _app, token, "messages", "@original"]:
+                return web.Response(status=204)
             case "POST", ["channels", cid, "typing"]:
                 return web.Response(status=204)
             case "POST", ["channels", cid, "messages"]:

@@ -265,6 +265,13 @@ def test_an_exception_reaches_the_user_with_an_error_id_and_the_bot_goes_on(
         async with double.serving(), running_bot(double, backend):
             inter = await double.command("ask", question="please explode")
             _, error = await inter.wait(2)
+            # The public "thinking…" placeholder is deleted, so the error reaches only the user.
+            assert [r.method for r in double.requests if inter.token in r.path] == [
+                "POST",
+                "DELETE",
+                "POST",
+            ]
+            assert error.ephemeral
             m = re.search(r"error id `([0-9a-f]{8})`", error.content)
             assert m, error.content
             logged = [r for r in caplog.records if m.group(1) in r.getMessage()]
