@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import shutil
+import sys
 import time
 
 import pytest
@@ -284,10 +286,19 @@ def test_an_exception_reaches_the_user_with_an_error_id_and_the_bot_goes_on(
         run(scenario())
 
 
-def test_fifty_interactions_in_flight_all_answered_and_the_loop_never_blocks(double, backend):
-    questions = [SHELLS, WORLD_CUP, "What did Kim Jong Un promise Russia?", "How many troops?"]
+@pytest.fixture
+def served(backend):
+    """The process tuned as `newsdesk discord` tunes it before connecting, restored after."""
+    interval = sys.getswitchinterval()
+    prepare_to_serve(backend)
+    yield backend
+    gc.unfreeze()
+    sys.setswitchinterval(interval)
 
-    prepare_to_serve(backend)  # what `newsdesk discord` does before connecting
+
+def test_fifty_interactions_in_flight_all_answered_and_the_loop_never_blocks(double, served):
+    backend = served
+    questions = [SHELLS, WORLD_CUP, "What did Kim Jong Un promise Russia?", "How many troops?"]
 
     async def scenario() -> float:
         async with double.serving(), running_bot(double, backend):
