@@ -28,6 +28,7 @@ from bot.conversation import Conversation
 from bot.discord.backend import Backend
 from bot.discord.commands import make_commands
 from bot.discord.conversations import ConversationRegistry, ThreadConversation
+from bot.discord.cooldown import UserCooldown
 from bot.discord.feedback import Origin
 from bot.discord.render import ReindexSummary, Reply, render_answer
 from bot.discord.tree import NewsdeskTree, to_discord_kwargs
@@ -120,6 +121,8 @@ class NewsdeskBot(discord.AutoShardedClient):
             config.conversations_max, config.conversation_ttl_s
         )
         self.reindex_lock = asyncio.Lock()
+        # Per command; a question asked by mention counts as an /ask.
+        self.cooldowns = {kind: UserCooldown(config.cooldown_s) for kind in ("ask", "search")}
         self._slots = asyncio.Semaphore(config.max_concurrent_answers)
         self._answer_pool = ThreadPoolExecutor(
             config.max_concurrent_answers, thread_name_prefix="newsdesk-answer"
@@ -238,6 +241,10 @@ class NewsdeskBot(discord.AutoShardedClient):
             question = self._strip_mention(message.content)
             if not question:
                 await message.reply("Ask me a question about the archive (or use /help).")
+                return
+            wait = self.cooldowns["ask"].retry_after(message.author.id)
+            if wait > 0:
+                await message.reply(f"Slow down a little: try again in {wait:.0f} s.")
                 return
             await self._answer_message(message, question, thread)
         except Exception as error:

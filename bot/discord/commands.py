@@ -7,8 +7,9 @@ command objects, so cooldown buckets never leak from one client (or test) to ano
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -32,16 +33,27 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 QUESTION_MAX = 500
+T = TypeVar("T")
 
 
 def _bot(interaction: discord.Interaction) -> NewsdeskBot:
     return cast("NewsdeskBot", interaction.client)
 
 
-def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    """One use per ``discord_cooldown_s`` per user; 0 turns the cooldown off."""
-    per = _bot(interaction).config.cooldown_s
-    return app_commands.Cooldown(1, per) if per > 0 else None
+def cooldown(kind: str) -> Callable[[T], T]:
+    """Per-user cooldown check (``discord_cooldown_s``); a question asked by mentioning the bot
+    shares the ``ask`` one. Refusals go through the tree's error handler like any check."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        bot = _bot(interaction)
+        wait = bot.cooldowns[kind].retry_after(interaction.user.id)
+        if wait > 0:
+            raise app_commands.CommandOnCooldown(
+                app_commands.Cooldown(1, bot.config.cooldown_s), wait
+            )
+        return True
+
+    return app_commands.check(predicate)
 
 
 def _parse_since(value: str | None) -> date | None:
@@ -60,7 +72,7 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
 
     @app_commands.command(name="ask", description="Ask the news archive; every claim is cited.")
     @app_commands.describe(question="Your question, e.g. “How many shells has North Korea sent?”")
-    @app_commands.checks.dynamic_cooldown(_cooldown)
+    @cooldown("ask")
     async def ask(
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, QUESTION_MAX],
@@ -82,7 +94,7 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
         since="Only articles published on or after this date (YYYY-MM-DD)",
         source="Only articles from this publisher, e.g. UPI",
     )
-    @app_commands.checks.dynamic_cooldown(_cooldown)
+    @cooldown("search")
     async def search(
         interaction: discord.Interaction,
         query: app_commands.Range[str, 1, QUESTION_MAX],

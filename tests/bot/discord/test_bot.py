@@ -246,6 +246,13 @@ def test_cooldown_tells_the_user_when_to_try_again(double, backend):
             other = await ask(double, WORLD_CUP, user_id=6)  # another user is not slowed
             assert "couldn't find" in other.content
 
+            # Asking by mention is under the same cooldown.
+            path = f"/channels/{double.channel_id}/messages"
+            await double.say(SHELLS, user_id=5)
+            await double.wait_until(lambda: double.sent(prefix=path))
+            (slowed,) = double.sent(prefix=path)
+            assert re.search(r"try again in (2\d|30) s", slowed.content)
+
     run(scenario())
 
 

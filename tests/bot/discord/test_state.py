@@ -105,3 +105,20 @@ def test_registry_evicts_least_recently_used_and_expires_idle():
     assert len(registry) == 0
     with pytest.raises(ValueError):
         ConversationRegistry(0, 1)
+
+
+def test_user_cooldown_per_user_and_forgets_old_entries():
+    from bot.discord.cooldown import UserCooldown
+
+    clock = Clock()
+    cooldown = UserCooldown(10, clock)
+    assert cooldown.retry_after(1) == 0
+    clock.now = 4
+    assert cooldown.retry_after(1) == pytest.approx(6)
+    assert cooldown.retry_after(2) == 0  # another user is not slowed
+    clock.now = 10.5
+    assert cooldown.retry_after(1) == 0 and len(cooldown) == 2
+    clock.now = 30
+    cooldown.retry_after(3)
+    assert len(cooldown) == 1  # 1 and 2 are gone
+    assert UserCooldown(0, clock).retry_after(1) == 0
