@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import shutil
+import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +18,7 @@ import yarl
 
 from bot.app import App
 from bot.discord.backend import Backend
-from bot.discord.client import BotConfig, NewsdeskBot
+from bot.discord.client import BotConfig, NewsdeskBot, prepare_to_serve
 from bot.discord.feedback import FeedbackStore
 from config.settings import load_settings
 from tests.bot.discord.double import BOT_TOKEN, DiscordDouble
@@ -33,14 +35,20 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 90.0) -> T:
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
-@pytest.fixture
-def double(monkeypatch: pytest.MonkeyPatch) -> Iterator[DiscordDouble]:
-    """A Discord double on 127.0.0.1 (port reserved now), with discord.py pointed at it."""
+def point_discord_at(monkeypatch: pytest.MonkeyPatch) -> DiscordDouble:
+    """A new double on 127.0.0.1 (port reserved now), with discord.py's REST base and
+    gateway pointed at it until the test ends (monkeypatch restores them)."""
     d = DiscordDouble.bind()
     monkeypatch.setattr(discord.http.Route, "BASE", d.api_base)
     monkeypatch.setattr(
         discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(d.gateway_url)
     )
+    return d
+
+
+@pytest.fixture
+def double(monkeypatch: pytest.MonkeyPatch) -> Iterator[DiscordDouble]:
+    d = point_discord_at(monkeypatch)
     try:
         yield d
     finally:
@@ -92,3 +100,13 @@ def seed_app(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> App:
 def backend(seed_app: App, tmp_path: Path) -> Backend:
     """The shared index, with a fresh feedback database per test."""
     return Backend(seed_app, FeedbackStore(tmp_path / "feedback.sqlite3"))
+
+
+@pytest.fixture
+def served(backend: Backend) -> Iterator[Backend]:
+    """The process tuned as `newsdesk discord` tunes it before connecting, restored after."""
+    interval = sys.getswitchinterval()
+    prepare_to_serve(backend)
+    yield backend
+    gc.unfreeze()
+    sys.setswitchinterval(interval)
