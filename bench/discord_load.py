@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -55,7 +56,7 @@ def load_questions(path: Path) -> list[str]:
     return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
 
 
-async def run_load(app: object, questions: list[str], n: int, workers: int) -> dict[str, object]:
+async def run_load(app: Any, questions: list[str], n: int, workers: int) -> dict[str, Any]:
     import discord
     import yarl
 
@@ -68,7 +69,7 @@ async def run_load(app: object, questions: list[str], n: int, workers: int) -> d
     discord.http.Route.BASE = double.api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(double.gateway_url)
     with tempfile.TemporaryDirectory(prefix="newsdesk-load-") as tmp:
-        backend = Backend(app, FeedbackStore(Path(tmp) / "feedback.sqlite3"))  # type: ignore[arg-type]
+        backend = Backend(app, FeedbackStore(Path(tmp) / "feedback.sqlite3"))
         prepare_to_serve(backend)  # as `newsdesk discord` does
         config = BotConfig(cooldown_s=0, max_concurrent_answers=workers)
         async with double.serving():
@@ -182,11 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({result['seconds']} s, {result['refused']} refusals)"
     )
     d, a = result["deferral_ms"], result["answer_ms"]
-    print(f"time to deferral  p50 {d['p50']} ms   p95 {d['p95']} ms")  # type: ignore[index]
-    print(f"time to answer    p50 {a['p50']} ms   p95 {a['p95']} ms")  # type: ignore[index]
+    print(f"time to deferral  p50 {d['p50']} ms   p95 {d['p95']} ms")
+    print(f"time to answer    p50 {a['p50']} ms   p95 {a['p95']} ms")
     print(f"worst event-loop lag {result['worst_loop_lag_ms']} ms")
     mem = result["memory_mb"]
-    print(f"resident memory {mem.get('VmRSS')} MB (peak {mem.get('VmHWM')} MB)")  # type: ignore[union-attr]
+    print(f"resident memory {mem.get('VmRSS')} MB (peak {mem.get('VmHWM')} MB)")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -24,7 +25,7 @@ class UserFacingError(app_commands.AppCommandError):
     """An error whose message is meant for the user as is (bad input, nothing to do)."""
 
 
-def to_discord_kwargs(reply: Reply) -> dict[str, object]:
+def to_discord_kwargs(reply: Reply) -> dict[str, Any]:
     return {
         "content": reply.content or None,
         "embeds": [discord.Embed.from_dict(e.to_dict()) for e in reply.embeds],
@@ -51,13 +52,13 @@ async def safe_send(
         if i == len(items) - 1 and view is not None:
             kwargs["view"] = view
         if not interaction.response.is_done():
-            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
             if view is not None and i == len(items) - 1:
                 last = await interaction.original_response()
         elif not interaction.is_expired():
-            last = await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)  # type: ignore[call-overload]
+            last = await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
         elif not ephemeral and isinstance(interaction.channel, discord.abc.Messageable):
-            last = await interaction.channel.send(**kwargs)  # type: ignore[arg-type]
+            last = await interaction.channel.send(**kwargs)
         else:
             logger.warning("interaction %s expired; an ephemeral reply was dropped", interaction.id)
     return last
