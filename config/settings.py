@@ -86,6 +86,22 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSDESK_DISCORD_TOKEN")
     )
+    discord_cooldown_s: float = Field(
+        default=5.0, ge=0, le=3600, description="per-user wait between /ask or /search (0: none)"
+    )
+    discord_max_concurrent_answers: int = Field(
+        default=2, ge=1, le=64, description="answers computed at once; more requests wait"
+    )
+    discord_message_content: bool = Field(
+        default=False,
+        description="privileged intent: follow up in a bot thread without mentioning the bot",
+    )
+    discord_conversations_max: int = Field(
+        default=500, ge=1, le=1_000_000, description="thread conversations kept in memory"
+    )
+    discord_conversation_ttl_s: float = Field(
+        default=86_400.0, gt=0, description="a thread conversation idle this long is forgotten"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli import health_cmd, index_cmd, query_cmd
+from bot.cli import discord_cmd, health_cmd, index_cmd, query_cmd
 from bot.cli.common import ExitCode, err_console
 from config.settings import ConfigError
 from index.errors import IndexError_
@@ -40,6 +40,7 @@ app = typer.Typer(
 app.add_typer(index_cmd.app, name="index")
 query_cmd.register(app)
 app.command("health")(health_cmd.health)
+discord_cmd.register(app)
 
 
 @app.callback()
