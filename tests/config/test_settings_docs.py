@@ -47,6 +47,8 @@ def _default(field: str) -> str:
     value = toml.get(field, Settings.model_fields[field].default)
     if value is None:
         return ""
+    if isinstance(value, bool):  # written as an environment variable would be
+        return str(value).lower()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
