@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.text import split_sentences, strip_markers
+from bot.answer.markers import strip_markers
+from bot.answer.sentences import split_sentences
 from bot.app import App
 from config.settings import load_settings
 from tests.cli_helpers import run_cli

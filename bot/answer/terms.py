@@ -1,0 +1,203 @@
+"""Words and content terms, and when two terms mean the same thing.
+
+A term is either a *word* or a *name*:
+
+- a word is a lower-cased token reduced by the project's one stemmer (``index.stemmer``, the
+  Snowball stemmer BM25 uses) after the lexicon's irregular forms ("sent" -> "send"):
+  "shells" ~ "shell", "deployed" ~ "deploy";
+- a name is a capitalised token that does not open a sentence, an acronym, or a country form,
+  kept whole and written with a leading capital ("Beijing", "Harris", "US"). Names match only
+  themselves: Niger is not Nigeria, India is not Indiana, Harris is not Harrison (the stemmer
+  would make "Harris" and "Harry" one "harri"). Country forms are one name: "American",
+  "U.S.", "USA" and "United States" are all "US", "North Korean" is "North Korea"
+  (``bot/answer/data/countries.json`` plus ISO 3166 via pycountry).
+
+A capitalised word that opens a sentence may be a name or not ("Troops were sent"), so it is
+read as a word; a name matches a word when the word is the name's stem ("Beijing said" at the
+start of a sentence still answers for "Beijing"), and title-case headlines ("Kim Vows
+Support") still match the question's lower-case words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.answer.lexicon import lexicon
+from bot.answer.places import country_forms
+from index.stemmer import stem
+
+_WORD = re.compile(
+    r"(?:[A-Z]\.){2,}"  # dotted acronym: "U.S.", "U.K." (kept whole, dots dropped below)
+    r"|[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*"
+)
+_POSSESSIVE = re.compile(r"['’]s?$")
+# What may stand between the end of a sentence and the first word of the next one.
+_SENTENCE_END = re.compile(r"(?:^|[.!?…:]|\n)[\"'”’)\]]*\s*[\"'“‘«(\-—]*\s*$")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a text as written (possessive removed), and whether it opens a sentence."""
+
+    text: str
+    initial: bool
+    country: bool = False  # part of a country's name, from any of its forms
+
+
+def _clean(token: str) -> str:
+    if token.endswith(".") and token[:2].isupper():
+        token = token.replace(".", "")  # "U.S." -> "US"
+    return _POSSESSIVE.sub("", token).strip("-.,")
+
+
+def words(text: str) -> list[str]:
+    """Raw word tokens with their case, possessives removed ("Korea's" -> "Korea")."""
+    return [t for t in (_clean(m) for m in _WORD.findall(text)) if t]
+
+
+def tokens(text: str) -> list[Token]:
+    """Word tokens, each marked when it opens a sentence or line, country forms made one name."""
+    out: list[Token] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        word = _clean(match.group())
+        if not word:
+            continue
+        initial = _SENTENCE_END.search(text, last if out else 0, match.start()) is not None
+        out.append(Token(word, initial))
+        last = match.end()
+    return canonical_countries(out)
+
+
+def canonical_countries(toks: Sequence[Token]) -> list[Token]:
+    """Replace every country form ("Nigerian", "U.S.", "United States") by the country's name
+    tokens, marked as a country. Only capitalised forms count ("turkey" is a bird)."""
+    forms = _forms()
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        first = toks[i].text
+        replaced = False
+        if first[:1].isupper():
+            for size in range(min(forms.longest, len(toks) - i), 0, -1):
+                key = tuple(t.text.lower() for t in toks[i : i + size])
+                name = forms.names.get(key)
+                if name is None or (size == 1 and key in forms.acronyms and not first.isupper()):
+                    continue
+                out.extend(
+                    Token(part, toks[i].initial and j == 0, country=True)
+                    for j, part in enumerate(name)
+                )
+                i += size
+                replaced = True
+                break
+        if not replaced:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+@dataclass(frozen=True)
+class _Forms:
+    names: dict[tuple[str, ...], tuple[str, ...]]  # lower-cased form words -> name words
+    demonyms: frozenset[tuple[str, ...]]
+    acronyms: frozenset[tuple[str, ...]]  # "US", "UK": only as capitals ("us" is a pronoun)
+    longest: int
+
+
+@lru_cache(maxsize=1)
+def _forms() -> _Forms:
+    names: dict[tuple[str, ...], tuple[str, ...]] = {}
+    demonyms: set[tuple[str, ...]] = set()
+    acronyms: set[tuple[str, ...]] = set()
+    for form in country_forms():
+        key = tuple(w.lower() for w in words(form.text))
+        if not key:
+            continue
+        names[key] = tuple(words(form.name))
+        if form.demonym:
+            demonyms.add(key)
+        if len(key) == 1 and form.text.replace(".", "").isupper():
+            acronyms.add(key)
+    return _Forms(names, frozenset(demonyms), frozenset(acronyms), max(map(len, names)))
+
+
+def is_demonym(text: str) -> bool:
+    """``text`` is a country's demonym ("Nigerian", "North Koreans")."""
+    return tuple(w.lower() for w in words(text)) in _forms().demonyms
+
+
+def word_term(word: str) -> str:
+    """A word as a term: irregular form undone, then stemmed ("sent" -> "send")."""
+    low = word.lower()
+    return stem(lexicon().irregular_forms.get(low, low))
+
+
+def name_term(word: str) -> str:
+    """A name as a term: acronyms as written, other names with one leading capital."""
+    return word if word.isupper() else word[:1].upper() + word[1:].lower()
+
+
+def is_name(term: str) -> bool:
+    return term[:1].isupper()
+
+
+def split_hyphens(token: str) -> list[str]:
+    return [part for part in re.split(r"[-'’]", token) if part]
+
+
+def _term(part: str, token: Token) -> str:
+    if token.country or (part.isupper() and len(part) > 1):
+        return name_term(part)
+    if part[:1].isupper() and not token.initial:
+        return name_term(part)
+    return word_term(part)
+
+
+def content_terms(text: str) -> list[str]:
+    """Content terms (words stemmed, names whole; no stopwords, no numbers), in order."""
+    stopwords = lexicon().stopwords
+    terms: list[str] = []
+    for token in tokens(text):
+        if token.text[0].isdigit():
+            continue
+        for part in split_hyphens(token.text):
+            low = part.lower()
+            # An all-caps acronym is a name even when it spells a stopword ("US", "IT").
+            if len(low) < 2 or (low in stopwords and not part.isupper()):
+                continue
+            terms.append(_term(part, token))
+    return terms
+
+
+def name_key(text: str) -> tuple[str, ...]:
+    """The name terms of ``text`` read as a name ("United States" -> ("US",))."""
+    return tuple(
+        name_term(part)
+        for token in canonical_countries([Token(w, False) for w in words(text)])
+        for part in split_hyphens(token.text)
+    )
+
+
+def terms_match(a: str, b: str) -> bool:
+    """Whether two terms name the same thing: equal, or a name and the word that is its stem
+    (a sentence-initial "Beijing" is read as a word). Two names must be equal."""
+    if a == b:
+        return True
+    if is_name(a) == is_name(b):
+        return False
+    name, word = (a, b) if is_name(a) else (b, a)
+    return stem(name) == word
+
+
+def term_in(term: str, vocabulary: Iterable[str]) -> bool:
+    """Whether ``term`` matches any term of ``vocabulary`` (see :func:`terms_match`)."""
+    if isinstance(vocabulary, (set, frozenset, dict)):
+        if term in vocabulary:
+            return True
+        if is_name(term):
+            return stem(term) in vocabulary
+    return any(terms_match(term, other) for other in vocabulary)
