@@ -97,9 +97,3 @@ def newest_date(dates: Iterable[date | None], *, until: date) -> date | None:
             "%d article date(s) after %s ignored as the archive's newest", future, until.isoformat()
         )
     return newest
-
-
-def clamp_date(day: date | None, *, until: date) -> date | None:
-    """``day``, or ``until`` when ``day`` lies after it (a future date is read as the build
-    date: the article exists, so it is at most as new as the archive)."""
-    return until if day is not None and day > until else day

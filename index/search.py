@@ -111,6 +111,14 @@ def asks_about_the_past(query: str, newest: date) -> bool:
     return any(year < newest.year for year in years(query))
 
 
+def present_of(query: str, newest: date | None) -> date | None:
+    """The archive's present (its newest date) when ``query`` asks about the present and names
+    no earlier year; None otherwise: then no recency prior and no last-week list."""
+    if newest is None or not asks_about_now(query) or asks_about_the_past(query, newest):
+        return None
+    return newest
+
+
 def weight_by_recency(
     fused: Sequence[tuple[str, float]],
     passages: dict[str, Passage],
@@ -297,6 +305,13 @@ class Searcher:
         self._newest: date | None = None
         self._manifest_mtime = 0
 
+    @property
+    def newest(self) -> date | None:
+        """The newest plausible publication date of the live generation (none after its
+        build date)."""
+        self.generation()
+        return self._newest
+
     def generation(self) -> Generation:
         name = self.store.current_name()
         if self._gen is not None and self._gen.name == name:
@@ -358,10 +373,7 @@ class Searcher:
         )
         lists = [[p.chunk_id for p in dense], [h.chunk_id for h in keyword]]
         weights = [cfg.dense_weight, cfg.keyword_weight]
-        # The archive's newest date, when the query asks about the present (names no past year).
-        now = self._newest if asks_about_now(query) else None
-        if now is not None and asks_about_the_past(query, now):
-            now = None
+        now = present_of(query, self._newest)
         if now is not None and cfg.recent_weight > 0:
             since = now - timedelta(days=cfg.recent_days)
             if filters.since is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.places import is_known_place, is_located
-from bot.answer.relevance import answer_type_score
 from bot.answer.question import analyze_question
+from bot.answer.relevance import answer_type_score
 
 
 @pytest.mark.parametrize(

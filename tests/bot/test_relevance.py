@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
+from bot.answer.quantities import numbers
+from bot.answer.question import AnswerKind, analyze_question
 from bot.answer.relevance import (
     answer_type_score,
     assess_passages,
     relevant_passages,
 )
-from bot.answer.quantities import numbers
-from bot.answer.question import AnswerKind, analyze_question
 from bot.answer.sentences import split_sentences
 from bot.answer.terms import content_terms, terms_match
 from index.dates import has_date, years
