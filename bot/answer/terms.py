@@ -106,6 +106,7 @@ class _Forms:
     demonyms: frozenset[tuple[str, ...]]
     acronyms: frozenset[tuple[str, ...]]  # "US", "UK": only as capitals ("us" is a pronoun)
     longest: int
+    countries: frozenset[tuple[str, ...]]  # each country's name as name terms
 
 
 @lru_cache(maxsize=1)
@@ -122,12 +123,18 @@ def _forms() -> _Forms:
             demonyms.add(key)
         if len(key) == 1 and form.text.replace(".", "").isupper():
             acronyms.add(key)
-    return _Forms(names, frozenset(demonyms), frozenset(acronyms), max(map(len, names)))
+    countries = frozenset(tuple(name_term(w) for w in name) for name in names.values())
+    return _Forms(names, frozenset(demonyms), frozenset(acronyms), max(map(len, names)), countries)
 
 
 def is_demonym(text: str) -> bool:
     """``text`` is a country's demonym ("Nigerian", "North Koreans")."""
     return tuple(w.lower() for w in words(text)) in _forms().demonyms
+
+
+def is_country(terms: Sequence[str]) -> bool:
+    """``terms`` (name terms) are a country's name ("North", "Korea")."""
+    return tuple(terms) in _forms().countries
 
 
 def word_term(word: str) -> str:

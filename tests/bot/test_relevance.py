@@ -295,3 +295,14 @@ def test_framing_words_come_from_the_locale() -> None:
     assert "fortnight" in analyze_question(question).terms
     locale = Locale.build(framing_words=["fortnight"])
     assert "fortnight" not in analyze_question(question, locale).terms
+
+
+def test_a_person_named_in_full_must_be_in_the_passage() -> None:
+    # Three entities, one may be missing -- as an alias ("Pyongyang" for North Korea) -- but
+    # not a full name: a passage with none of its words is not about that person.
+    question = "When did Harbor Party leader Ada Morrow visit Veltra in Nigeria?"
+    other = _passage("Ola Brandt visited Veltra in Nigeria on Thursday, the party said.")
+    assert relevant_passages(question, [other]) == []
+    assert assess_passages(question, [other])[0].reason == "entity missing: Ada Morrow"
+    named = _passage("Ada Morrow visited Veltra on Thursday, the party said.")
+    assert relevant_passages(question, [named]) == [named]  # the country may go unsaid
