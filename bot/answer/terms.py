@@ -34,8 +34,7 @@ _WORD = re.compile(
     r"|[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*"
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
-# What may stand between the end of a sentence and the first word of the next one.
-_SENTENCE_END = re.compile(r"(?:^|[.!?…:]|\n)[\"'”’)\]]*\s*[\"'“‘«(\-—]*\s*$")
+_SENTENCE_ENDS = frozenset(".!?…:\n")
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ def tokens(text: str) -> list[Token]:
         word = _clean(match.group())
         if not word:
             continue
-        initial = _SENTENCE_END.search(text, last if out else 0, match.start()) is not None
+        # Opening the text, or after a full stop, colon or line break ("... said. Troops ...").
+        initial = not out or any(ch in _SENTENCE_ENDS for ch in text[last : match.start()])
         out.append(Token(word, initial))
         last = match.end()
     return canonical_countries(out)
@@ -74,29 +74,31 @@ def tokens(text: str) -> list[Token]:
 
 def canonical_countries(toks: Sequence[Token]) -> list[Token]:
     """Replace every country form ("Nigerian", "U.S.", "United States") by the country's name
-    tokens, marked as a country. Only capitalised forms count ("turkey" is a bird)."""
+    tokens, marked as a country; the longest form wins. Only capitalised forms count ("turkey"
+    is a bird)."""
     forms = _forms()
     out: list[Token] = []
     i = 0
     while i < len(toks):
         first = toks[i].text
-        replaced = False
+        best: tuple[str, ...] | None = None
+        size = 0
         if first[:1].isupper():
-            for size in range(min(forms.longest, len(toks) - i), 0, -1):
-                key = tuple(t.text.lower() for t in toks[i : i + size])
-                name = forms.names.get(key)
-                if name is None or (size == 1 and key in forms.acronyms and not first.isupper()):
-                    continue
-                out.extend(
-                    Token(part, toks[i].initial and j == 0, country=True)
-                    for j, part in enumerate(name)
-                )
-                i += size
-                replaced = True
-                break
-        if not replaced:
+            key: tuple[str, ...] = ()
+            for j in range(i, len(toks)):
+                key = (*key, toks[j].text.lower())
+                if key not in forms.prefixes:
+                    break
+                if key in forms.names and not (key in forms.acronyms and not first.isupper()):
+                    best, size = forms.names[key], j - i + 1
+        if best is None:
             out.append(toks[i])
             i += 1
+            continue
+        out.extend(
+            Token(part, toks[i].initial and k == 0, country=True) for k, part in enumerate(best)
+        )
+        i += size
     return out
 
 
@@ -105,8 +107,8 @@ class _Forms:
     names: dict[tuple[str, ...], tuple[str, ...]]  # lower-cased form words -> name words
     demonyms: frozenset[tuple[str, ...]]
     acronyms: frozenset[tuple[str, ...]]  # "US", "UK": only as capitals ("us" is a pronoun)
-    longest: int
     countries: frozenset[tuple[str, ...]]  # each country's name as name terms
+    prefixes: frozenset[tuple[str, ...]]  # every leading part of a form: most words start none
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +126,13 @@ def _forms() -> _Forms:
         if len(key) == 1 and form.text.replace(".", "").isupper():
             acronyms.add(key)
     countries = frozenset(tuple(name_term(w) for w in name) for name in names.values())
-    return _Forms(names, frozenset(demonyms), frozenset(acronyms), max(map(len, names)), countries)
+    return _Forms(
+        names,
+        frozenset(demonyms),
+        frozenset(acronyms),
+        countries,
+        frozenset(key[:n] for key in names for n in range(1, len(key) + 1)),
+    )
 
 
 def is_demonym(text: str) -> bool:
