@@ -366,11 +366,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--split",
         choices=[*SPLITS, "both"],
-        default="dev",
-        help="dev (realtimeqa-2023), tune, report, or both halves side by side",
+        help="dev (realtimeqa-2023; the default), tune, report, or both halves side by side",
     )
     parser.add_argument("--sample", type=int, help="N weeks spread evenly over each half")
-    parser.add_argument("--weeks", help="comma-separated week folders (instead of --split)")
+    parser.add_argument(
+        "--weeks", help="comma-separated week folders (with --split: those of each half)"
+    )
     parser.add_argument("--chunk-tokens", type=int, default=default_tokens)
     parser.add_argument("--chunk-overlap", type=int, default=default_overlap)
     parser.add_argument(
@@ -391,11 +392,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"unknown systems: {', '.join(unknown)} (known: {', '.join(SYSTEMS)})")
         return 0
-    if args.weeks:
-        halves = {"weeks": [w.strip() for w in args.weeks.split(",") if w.strip()]}
+    chosen = [w.strip() for w in args.weeks.split(",") if w.strip()] if args.weeks else None
+    if chosen and args.split is None:
+        halves = {"weeks": chosen}
     else:
-        names = ["tune", "report"] if args.split == "both" else [args.split]
-        halves = {name: sample(split_weeks(name), args.sample) for name in names}
+        split = args.split or "dev"
+        names = ["tune", "report"] if split == "both" else [split]
+        halves = {
+            name: sample(
+                [w for w in split_weeks(name) if chosen is None or w in chosen], args.sample
+            )
+            for name in names
+        }
     missing = []
     for weeks in halves.values():
         for week in weeks:
