@@ -92,5 +92,8 @@ def country_forms() -> tuple[CountryForm, ...]:
         forms.extend(CountryForm(text, name) for text in [name, *pycountry_names])
         forms.extend(CountryForm(text, name) for text in entry.get("aliases", []))
         forms.extend(CountryForm(text, name, demonym=True) for text in entry.get("demonyms", []))
+    for entry in data["_continents"]["entries"]:
+        forms.append(CountryForm(entry["name"], entry["name"]))
+        forms.extend(CountryForm(text, entry["name"], demonym=True) for text in entry["demonyms"])
     forms.extend(CountryForm(text, text) for text in data["_regions"]["phrases"])
     return tuple(forms)

@@ -113,7 +113,8 @@ def _question_entities(question: str, locale: Locale) -> tuple[tuple[str, ...], 
     for name in names(question):
         terms = tuple(t for t in name.terms if not is_title_or_calendar(t))
         lone = name.text.split()
-        if len(lone) == 1 and (is_demonym(lone[0]) or lone[0].lower().endswith(endings)):
+        word = lone[0].lower().removesuffix("s") if len(lone) == 1 else ""
+        if word and (is_demonym(lone[0]) or word.endswith(endings)):
             # "American football team", "Republican nominee": an adjective, not what the
             # question is about; it stays an ordinary content term.
             continue

@@ -7,7 +7,7 @@ A term is either a *word* or a *name*:
   "shells" ~ "shell", "deployed" ~ "deploy";
 - a name is a capitalised token that does not open a sentence, an acronym, or a country form,
   kept whole and written with a leading capital ("Beijing", "Harris", "US"). Names match only
-  themselves: Niger is not Nigeria, India is not Indiana, Harris is not Harrison (the stemmer
+  themselves (and their plural): Niger is not Nigeria, India is not Indiana, Harris is not Harrison (the stemmer
   would make "Harris" and "Harry" one "harri"). Country forms are one name: "American",
   "U.S.", "USA" and "United States" are all "US", "North Korean" is "North Korea"
   (``bot/answer/data/countries.json`` plus ISO 3166 via pycountry).
@@ -152,8 +152,9 @@ def word_term(word: str) -> str:
 
 
 def name_term(word: str) -> str:
-    """A name as a term: acronyms as written, other names with one leading capital."""
-    return word if word.isupper() else word[:1].upper() + word[1:].lower()
+    """A name as a term, whatever its case in the text: one leading capital ("FIFA", "Fifa"
+    -> "Fifa"), two-letter names in capitals ("US", "UN"), so that a name is never a word."""
+    return word.upper() if len(word) <= 2 else word[:1].upper() + word[1:].lower()
 
 
 def is_name(term: str) -> bool:
@@ -198,21 +199,41 @@ def name_key(text: str) -> tuple[str, ...]:
 
 
 def terms_match(a: str, b: str) -> bool:
-    """Whether two terms name the same thing: equal, or a name and the word that is its stem
-    (a sentence-initial "Beijing" is read as a word). Two names must be equal."""
+    """Whether two terms name the same thing.
+
+    Two names: equal, or one the other's plural ("Europeans", "European"). A name and a word:
+    the word is the name's stem (a sentence-initial "Beijing" is read as a word). Two words:
+    equal, or derivations the stemmer keeps apart ("histori"/"histor", "presid"/"presidenti"):
+    one a prefix of the other, at least 4 letters long -- leniency words can afford and names
+    cannot (Niger/Nigeria, Harris/Harrison).
+    """
     if a == b:
         return True
-    if is_name(a) == is_name(b):
+    a_name, b_name = is_name(a), is_name(b)
+    if a_name and b_name:
+        return a == b + "s" or b == a + "s"
+    if a_name or b_name:
+        name, word = (a, b) if a_name else (b, a)
+        return stem(name) == word
+    return _derived(a, b)
+
+
+def _derived(a: str, b: str) -> bool:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 4:
         return False
-    name, word = (a, b) if is_name(a) else (b, a)
-    return stem(name) == word
+    if long_.startswith(short):
+        return True
+    prefix = 0
+    for x, y in zip(short, long_, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 4 and prefix >= len(short) - 1
 
 
 def term_in(term: str, vocabulary: Iterable[str]) -> bool:
     """Whether ``term`` matches any term of ``vocabulary`` (see :func:`terms_match`)."""
-    if isinstance(vocabulary, (set, frozenset, dict)):
-        if term in vocabulary:
-            return True
-        if is_name(term):
-            return stem(term) in vocabulary
+    if isinstance(vocabulary, (set, frozenset, dict)) and term in vocabulary:
+        return True
     return any(terms_match(term, other) for other in vocabulary)

@@ -306,3 +306,11 @@ def test_a_person_named_in_full_must_be_in_the_passage() -> None:
     assert assess_passages(question, [other])[0].reason == "entity missing: Ada Morrow"
     named = _passage("Ada Morrow visited Veltra on Thursday, the party said.")
     assert relevant_passages(question, [named]) == [named]  # the country may go unsaid
+
+
+def test_a_name_matches_itself_in_any_case_and_its_plural() -> None:
+    assert content_terms("the FIFA cup and the Fifa cup") == ["Fifa", "cup", "Fifa", "cup"]
+    assert terms_match("Europeans", "European") and terms_match("Democrat", "Democrats")
+    assert content_terms("European and African leaders") == ["Europe", "Africa", "leader"]
+    # Words keep the leniency names lose: derivations the stemmer keeps apart.
+    assert terms_match("histor", "histori") and not terms_match("Niger", "Nigeria")
