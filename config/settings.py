@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     discord_conversation_ttl_s: float = Field(
         default=86_400.0, gt=0, description="a thread conversation idle this long is forgotten"
     )
+    # Locale of the archive (bot/answer/lexicon.py Locale): the country its news is written
+    # from, whose name a question may use as setting rather than subject ("the US House"),
+    # and the words that date a question rather than its event (None: the English list).
+    home_country: list[str] = Field(
+        default_factory=list, description="country names the archive's news takes as home"
+    )
+    framing_words: list[str] | None = Field(
+        default=None, description="words that frame a question's time ('this week')"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -12,15 +12,14 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
 from index.chunk import embedding_text
 from index.models import Passage
+from index.stemmer import snowball
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +30,9 @@ class SidecarCorrupt(Exception):
     """The sidecar on disk cannot be loaded or does not match the manifest (one-line reason)."""
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
 def tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized | list[list[str]]:
     return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+        list(texts), stopwords="en", stemmer=snowball(), return_ids=False, show_progress=False
     )
 
 
@@ -57,7 +51,7 @@ def tokenize_query(query: str) -> list[str]:
     tokens = bm25s.tokenize(
         [query],
         stopwords=sorted(QUERY_STOPWORDS),
-        stemmer=_stemmer(),
+        stemmer=snowball(),
         return_ids=False,
         show_progress=False,
     )

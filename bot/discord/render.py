@@ -25,8 +25,9 @@ from pathlib import PurePath
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
+from bot.answer.markers import MARKER, cited_numbers
 from bot.answer.models import Answer, Citation
-from bot.answer.text import split_sentences
+from bot.answer.sentences import split_sentences
 from bot.render import claims_citing, nearest_articles, quote
 from index.models import Passage
 
@@ -50,7 +51,6 @@ URL_MAX = 512
 COLOR = 0x2B6CB0
 ZWSP = "\u200b"
 
-_MARKER = re.compile(r"\[\d+\]")
 _INLINE_MD = re.compile(r"([\\*_~`|\[\]])")
 _LINE_START_MD = re.compile(r"^(\s*)([>#\-+]|\d+\.)", re.MULTILINE)
 _MENTION = re.compile(r"@(everyone|here)|<(?=[@#:&/]|t:|a:)", re.IGNORECASE)
@@ -156,7 +156,7 @@ def escape_answer(text: str) -> str:
     """Like :func:`escape`, but our own ``[n]`` markers stay markers."""
     out: list[str] = []
     last = 0
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         out.append(escape(text[last : match.start()]))
         out.append(match.group(0))
         last = match.end()
@@ -232,10 +232,7 @@ def citation_embed(citation: Citation, answer_text: str) -> Embed:
 
 
 def _markers(text: str) -> tuple[int, ...]:
-    seen: dict[int, None] = {}
-    for m in _MARKER.finditer(text):
-        seen.setdefault(int(m.group(0)[1:-1]), None)
-    return tuple(seen)
+    return tuple(cited_numbers(text))
 
 
 def _hard_split(text: str, limit: int) -> list[str]:

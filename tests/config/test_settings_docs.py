@@ -3,6 +3,7 @@ settings, with the same defaults: a new field, a renamed one or a changed defaul
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -47,8 +48,8 @@ def _default(field: str) -> str:
     value = toml.get(field, Settings.model_fields[field].default)
     if value is None:
         return ""
-    if isinstance(value, bool):  # written as an environment variable would be
-        return str(value).lower()
+    if isinstance(value, bool | list):  # written as an environment variable would be
+        return json.dumps(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
