@@ -9,11 +9,10 @@ STAMP := $(VENV)/.installed
 help:  ## list targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	# torch first and pinned: this takes the CPU build (a bare `torch` pulls CUDA, several GB)
-	$(BIN)/pip install -q torch==2.13.0
+$(STAMP): pyproject.toml docker/steps.sh
+	# The Docker image's own install step (CPU torch first and pinned: a bare `torch` pulls
+	# CUDA, several GB), so CI exercises it; then newsdesk itself, editable, with dev tools.
+	sh docker/steps.sh deps $(VENV)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
@@ -28,12 +27,12 @@ stats: setup  ## print index statistics
 chat: index  ## set up, build the index of the sample corpus, open the REPL
 	$(BIN)/newsdesk chat
 
-test: setup  ## set up and run the whole test suite (what CI runs)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+test: lint  ## set up and run the whole test suite (what CI runs)
 	$(BIN)/pytest
 
-lint: setup  ## ruff
+lint: setup  ## ruff, and hadolint on the Dockerfile (Docker cannot run here; its steps are docker/steps.sh)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 fix: setup  ## ruff --fix and format
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -26,6 +26,7 @@ from bench.retrieval_quality import (  # noqa: E402 - after the sys.path line ab
     all_weeks,
     build_week_index,
     default_chunking,
+    default_locale,
     quiet_logging,
 )
 
@@ -59,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_dir.mkdir(parents=True, exist_ok=True)
         for week in weeks:
             store, _, _ = build_week_index(week, cache_dir, embedder, chunk_tokens, chunk_overlap)
-            service = QAService(make_searcher(store, embedder), ExtractiveAnswerer(), top_k=TOP_K)
+            locale = default_locale()
+            searcher = make_searcher(store, embedder, locale)
+            service = QAService(searcher, ExtractiveAnswerer(locale=locale), top_k=TOP_K)
             items = load_qa(DATASET / week / "questions.jsonl")
             summary.add(judge(item, service.ask(item.question)) for item in items)
             if not args.json:

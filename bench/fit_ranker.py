@@ -30,8 +30,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import splits  # noqa: E402
-from bench.retrieval_quality import load_score_module, quiet_logging  # noqa: E402
+from bench.retrieval_quality import (  # noqa: E402
+    build_week_index,
+    default_locale,
+    load_score_module,
+    quiet_logging,
+    read_jsonl,
+)
+from bench.splits import SHARED_BENCH, split_weeks, week_dir  # noqa: E402
 from bench.unanswerable import Probe, probes  # noqa: E402
 
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -57,24 +63,28 @@ class Item:
 _SEARCHERS: dict[str, Any] = {}
 
 
-def searcher_for(week: splits.Week, cache_dir: Path, embedder: Any) -> Any:
+def searcher_for(week: str, cache_dir: Path, embedder: Any) -> Any:
     """The week's searcher (hand-set fusion; the fit script ranks with its own models)."""
     from bot.app import make_searcher
 
-    if week.name not in _SEARCHERS:
-        store = splits.build_week_index(week, cache_dir, embedder)
-        _SEARCHERS[week.name] = make_searcher(store, embedder, learned=False)
-    return _SEARCHERS[week.name]
+    if week not in _SEARCHERS:
+        store, _, _ = build_week_index(week, cache_dir, embedder, 180, 30)
+        _SEARCHERS[week] = make_searcher(store, embedder, default_locale(), learned=False)
+    return _SEARCHERS[week]
 
 
-def collect(weeks: Sequence[splits.Week], cache_dir: Path, embedder: Any) -> list[Item]:
+def questions(week: str) -> list[dict[str, Any]]:
+    return read_jsonl(week_dir(week) / "questions.jsonl")
+
+
+def collect(weeks: Sequence[str], cache_dir: Path, embedder: Any) -> list[Item]:
     from index.rank import candidate_ids, features
 
     items: list[Item] = []
     for week in weeks:
         t0 = time.perf_counter()
         searcher = searcher_for(week, cache_dir, embedder)
-        for q in week.questions():
+        for q in questions(week):
             golds = [a.lower() for a in q["answers"]]
             retrieved = searcher.retrieve(q["question"], TOP_K)
             ids = candidate_ids(retrieved.signals)
@@ -83,14 +93,10 @@ def collect(weeks: Sequence[splits.Week], cache_dir: Path, embedder: Any) -> lis
                 [any(g in retrieved.signals.passages[c].text.lower() for g in golds) for c in ids],
                 dtype=np.int8,
             )
-            item = Item(week.name, q["id"], q["answers"], retrieved, ids, x, y)
+            item = Item(week, q["id"], q["answers"], retrieved, ids, x, y)
             item.searcher = searcher  # type: ignore[attr-defined]
             items.append(item)
-        print(
-            f"  {week.name} ({week.split}): {len(week.questions())} questions "
-            f"in {time.perf_counter() - t0:.0f}s",
-            file=sys.stderr,
-        )
+        print(f"  {week}: {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return items
 
 
@@ -163,14 +169,14 @@ def cross_validate(items: Sequence[Item], score_mod: Any) -> dict[float, dict[st
 _GOLD_ARTICLES: dict[tuple[str, tuple[str, ...]], set[str]] = {}
 
 
-def articles_holding(week: splits.Week, golds: Sequence[str]) -> set[str]:
+def articles_holding(week: str, golds: Sequence[str]) -> set[str]:
     """Ids of the week's articles whose title or text contains a gold answer."""
-    key = (week.name, tuple(golds))
+    key = (week, tuple(golds))
     if key not in _GOLD_ARTICLES:
         wanted = [g.lower() for g in golds]
         _GOLD_ARTICLES[key] = {
             str(r["id"])
-            for r in splits.read_jsonl(week.articles_path())
+            for r in read_jsonl(week_dir(week) / "articles.jsonl")
             if any(g in f"{r.get('title') or ''}\n{r.get('text') or ''}".lower() for g in wanted)
         }
     return _GOLD_ARTICLES[key]
@@ -286,6 +292,14 @@ def system_report(asked: Sequence[Asked], refusal: Any, answerer: Any) -> dict[s
     return {key: share(*v) for key, v in sorted(tally.items())}
 
 
+def pick(weeks: list[str], wanted: str | None) -> list[str]:
+    """``weeks`` (one half), or those of them named in ``wanted`` (comma-separated)."""
+    if not wanted:
+        return weeks
+    names = set(wanted.split(","))
+    return [w for w in weeks if w in names]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache-dir", type=Path, default=REPO / "var" / "bench")
@@ -298,15 +312,15 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO / "bot" / "answer" / "data" / "refusal.json",
     )
     args = parser.parse_args(argv)
-    if not splits.available():
-        print(f"skipped: no benchmark data at {splits.SHARED_BENCH}")
+    if not (SHARED_BENCH / "realtimeqa-2024").is_dir():
+        print(f"skipped: no benchmark data at {SHARED_BENCH}")
         return 0
     quiet_logging()
     from index.embed import make_embedder
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
-    tune = splits.weeks("tune", args.tune_weeks.split(",") if args.tune_weeks else None)
-    report = splits.weeks("report", args.report_weeks.split(",") if args.report_weeks else None)
+    tune = pick(split_weeks("tune"), args.tune_weeks)
+    report = pick(split_weeks("report"), args.report_weeks)
     embedder = make_embedder("all-MiniLM-L6-v2")
     score_mod = load_score_module()
 
@@ -318,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     hand_tune = evaluate(tune_items, None, score_mod, "hand")
     info = {
         "fitted": datetime.now(UTC).date().isoformat(),
-        "tune_weeks": [w.name for w in tune],
+        "tune_weeks": list(tune),
         "questions": len(tune_items),
         "positive_questions": sum(bool(it.y.any()) for it in tune_items),
         "C": best_c,

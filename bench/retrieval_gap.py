@@ -42,6 +42,7 @@ from bench.retrieval_quality import (  # noqa: E402 - after the sys.path line ab
     all_weeks,
     build_week_index,
     default_chunking,
+    default_locale,
     load_score_module,
     quiet_logging,
     read_jsonl,
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 chunks.sort(key=lambda c: c.start)
             dates = [a.published for a in gen.manifest.articles.values() if a.published]
             newest = max(dates) if dates else None
-            searcher = make_searcher(store, embedder)
+            searcher = make_searcher(store, embedder, default_locale())
             for q in read_jsonl(DATASET / week / "questions.jsonl"):
                 golds = [a.lower() for a in q["answers"]]
                 gold_articles = {

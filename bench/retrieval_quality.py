@@ -1,21 +1,26 @@
-"""Retrieval quality on RealTime QA 2023: newsdesk hybrid search against three baselines.
+"""Retrieval quality on RealTime QA: newsdesk hybrid search against the four baselines.
 
-Each week of ``../shared/bench/realtimeqa-2023`` is indexed on its own (its articles only) and
-asked that week's questions. Systems, all over the same packaged MiniLM:
+Each week (``../shared/bench/realtimeqa-2023`` and ``-2024``) is indexed on its own (its
+articles only) and asked that week's questions. Systems, all over the same packaged MiniLM:
 
 1. ``llamaindex-defaults``: ``VectorStoreIndex.from_documents`` over the raw articles with
    ``SentenceSplitter(chunk_size=1024, chunk_overlap=200)``, retriever top 10.
-2. ``bm25``: our keyword sidecar alone, over the chunks newsdesk indexes.
-3. ``dense``: Chroma dense search alone, over the same index.
+2. ``bm25-256``, ``dense-256``, ``rrf-256``: BM25, dense and their RRF (k=60) over 256-token
+   chunks (bench/splits.py).
+3. ``bm25``, ``dense`` (diagnostics, not baselines): our keyword sidecar alone and Chroma
+   dense search alone, over the chunks newsdesk indexes.
 4. ``newsdesk``: ``Searcher.search`` (dense + BM25 fused, article evidence, near-dup removal).
 
-Ranked passages go to a temporary JSONL scored by ``../shared/bench/score.py`` (all weeks
-pooled). The target: newsdesk >= 1.15x the best baseline on mrr@10 and recall@1024tok.
-A benchmark, not a test: it always exits 0 and skips (with a message) without the data.
+Weeks: ``--split dev`` (realtimeqa-2023, the default), ``tune``, ``report`` or ``both`` (tune
+and report side by side; bench/splits.py), ``--sample N`` weeks spread over each half, or
+``--weeks`` by name. Ranked passages go to a temporary JSONL scored by
+``../shared/bench/score.py`` (all weeks of a half pooled). The target: newsdesk >= 1.15x the
+best baseline on mrr@10 and recall@1024tok, on the report half. A benchmark, not a test: it
+always exits 0 and skips (with a message) without the data.
 
-    .venv/bin/python bench/retrieval_quality.py [--weeks 20230929,20231006]
-        [--chunk-tokens 180 --chunk-overlap 30] [--systems newsdesk,bm25] [--cache-dir DIR]
-        [--json]
+    .venv/bin/python bench/retrieval_quality.py [--split dev|tune|report|both] [--sample N]
+        [--weeks 20230929,20231006] [--chunk-tokens 180 --chunk-overlap 30]
+        [--systems newsdesk,bm25-256] [--cache-dir DIR] [--json]
 """
 
 from __future__ import annotations
@@ -42,14 +47,23 @@ SHARED_BENCH = Path(os.environ.get("NEWSDESK_SHARED_BENCH", REPO.parent / "share
 DATASET = SHARED_BENCH / "realtimeqa-2023"
 SCORE_PY = SHARED_BENCH / "score.py"
 
-BASELINES = ("llamaindex-defaults", "bm25", "dense")
-SYSTEMS = (*BASELINES, "newsdesk")
+BASELINES = ("llamaindex-defaults", "bm25-256", "dense-256", "rrf-256")
+DIAGNOSTICS = ("bm25", "dense")  # over newsdesk's own chunks: not among the baselines
+SYSTEMS = (*BASELINES, *DIAGNOSTICS, "newsdesk")
 METRICS = ("mrr@10", "hit@10", "recall@512tok", "recall@1024tok", "recall@2048tok")
 TARGET_METRICS = ("mrr@10", "recall@1024tok")
 TARGET_RATIO = 1.15
 TOP_K = 10
 
 Retrieve = Callable[[str], list[str]]
+
+from bench.splits import (  # noqa: E402 - after the sys.path line above
+    SPLITS,
+    baselines_256,
+    sample,
+    split_weeks,
+    week_dir,
+)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -81,6 +95,17 @@ def quiet_logging(*extra: str) -> None:
 def default_chunking() -> tuple[int, int]:
     data = tomllib.loads((REPO / "config" / "defaults.toml").read_text(encoding="utf-8"))
     return int(data["chunk_tokens"]), int(data["chunk_overlap"])
+
+
+def default_locale() -> Any:
+    """The answerers' locale as the app builds it from config/defaults.toml (home country,
+    framing words), so benchmarks measure what ``newsdesk ask`` does."""
+    from bot.answer.lexicon import Locale
+
+    data = tomllib.loads((REPO / "config" / "defaults.toml").read_text(encoding="utf-8"))
+    return Locale.build(
+        home_country=data.get("home_country", []), framing_words=data.get("framing_words")
+    )
 
 
 def all_weeks() -> list[str]:
@@ -148,7 +173,7 @@ def cached_llamaindex(
         ranked: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
         if all(q["question"] in ranked for q in questions):
             return lambda q: ranked[q]
-    retrieve = llamaindex_retriever(DATASET / week / "articles.jsonl", embed_model)
+    retrieve = llamaindex_retriever(week_dir(week) / "articles.jsonl", embed_model)
     ranked = {q["question"]: retrieve(q["question"]) for q in questions}
     if path:
         path.write_text(json.dumps(ranked), encoding="utf-8")
@@ -171,7 +196,7 @@ def build_week_index(
     builder = IndexBuilder(
         store, embedder, Chunker(chunk_tokens, chunk_overlap), max_file_bytes=200_000_000
     )
-    report = builder.build([DATASET / week / "articles.jsonl"])
+    report = builder.build([week_dir(week) / "articles.jsonl"])
     if reused:
         # A cached index may predate a change of BM25 tokenisation: refresh the sidecar.
         gen = store.open_current()
@@ -197,7 +222,7 @@ def our_retrievers(store: Any, embedder: Any, systems: Sequence[str]) -> dict[st
     if "dense" in systems:
         out["dense"] = lambda q: [p.text for p in gen.dense_search(embedder.embed([q])[0], TOP_K)]
     if "newsdesk" in systems:
-        searcher = make_searcher(store, embedder)
+        searcher = make_searcher(store, embedder, default_locale())
         out["newsdesk"] = lambda q: [p.text for p in searcher.search(q, TOP_K)]
     return out
 
@@ -241,53 +266,15 @@ def print_table(scores: dict[str, dict[str, float]], rat: dict[str, float | None
             print(f"target {TARGET_RATIO}x on {metric}: {verdict} ({value:.3f}x)")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    default_tokens, default_overlap = default_chunking()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weeks", help="comma-separated week folders (default: all)")
-    parser.add_argument("--chunk-tokens", type=int, default=default_tokens)
-    parser.add_argument("--chunk-overlap", type=int, default=default_overlap)
-    parser.add_argument(
-        "--systems", default=",".join(SYSTEMS), help=f"subset of {','.join(SYSTEMS)}"
-    )
-    parser.add_argument(
-        "--cache-dir", type=Path, help="keep built week indexes here across runs (default: tmp)"
-    )
-    parser.add_argument("--keep-ranked", type=Path, help="also write the ranked JSONL here")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args(argv)
-
-    if not DATASET.is_dir() or not SCORE_PY.is_file():
-        print(f"skipped: evaluation data not found at {SHARED_BENCH}")
-        return 0
-    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = sorted(set(systems) - set(SYSTEMS))
-    if unknown:
-        print(f"unknown systems: {', '.join(unknown)} (known: {', '.join(SYSTEMS)})")
-        return 0
-    weeks = [w.strip() for w in args.weeks.split(",")] if args.weeks else all_weeks()
-    missing = [w for w in weeks if not (DATASET / w / "questions.jsonl").is_file()]
-    if missing:
-        print(f"unknown weeks: {', '.join(missing)}")
-        return 0
-
-    quiet_logging()
-
-    from index.embed import make_embedder
-
+def run_weeks(
+    weeks: Sequence[str], systems: Sequence[str], args: argparse.Namespace, embedder: Any
+) -> dict[str, Any]:
+    """Every system on ``weeks`` (each week indexed on its own); scores pooled over them."""
     score_mod = load_score_module()
-    started = time.perf_counter()
-    embedder = make_embedder("all-MiniLM-L6-v2")
-    embedder.embed(["warm up"])
-    load_s = time.perf_counter() - started
     llama_embed = make_llama_embedding(embedder) if "llamaindex-defaults" in systems else None
-
-    timings: dict[str, float] = {"model_load_s": round(load_s, 2)}
-    build_s = llama_build_s = 0.0
-    chunks_total = 0
+    build_s = llama_build_s = baseline_s = 0.0
+    chunks_total = n_questions = 0
     query_s: dict[str, float] = dict.fromkeys(systems, 0.0)
-    n_questions = 0
-
     tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-")
     cache_dir = args.cache_dir or Path(tmp.name) / "cache"
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -295,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with ranked_path.open("w", encoding="utf-8") as out:
             for week in weeks:
-                questions = read_jsonl(DATASET / week / "questions.jsonl")
+                questions = read_jsonl(week_dir(week) / "questions.jsonl")
                 retrievers: dict[str, Retrieve] = {}
                 if set(systems) & {"bm25", "dense", "newsdesk"}:
                     t0 = time.perf_counter()
@@ -305,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     build_s += time.perf_counter() - t0
                     chunks_total += chunks
                     retrievers.update(our_retrievers(store, embedder, systems))
+                if set(systems) & {"bm25-256", "dense-256", "rrf-256"}:
+                    t0 = time.perf_counter()
+                    retrievers.update(baselines_256(week, embedder, args.cache_dir, systems))
+                    baseline_s += time.perf_counter() - t0
                 if llama_embed is not None:
                     t0 = time.perf_counter()
                     retrievers["llamaindex-defaults"] = cached_llamaindex(
@@ -331,43 +322,140 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.keep_ranked.write_text(ranked_path.read_text(encoding="utf-8"), encoding="utf-8")
     finally:
         tmp.cleanup()
-
-    scores = score_mod.score(rows)
-    rat = ratios(scores)
-    timings.update(
-        {
-            "newsdesk_index_build_s": round(build_s, 1),
-            "llamaindex_build_s": round(llama_build_s, 1),
-            "total_s": round(time.perf_counter() - started, 1),
-        }
-    )
-    per_query_ms = {s: round(1000 * v / max(n_questions, 1), 1) for s, v in query_s.items()}
-    result = {
-        "weeks": weeks,
+    scores = score_mod.score(rows) if rows else {}
+    return {
+        "weeks": list(weeks),
         "questions": n_questions,
-        "chunk_tokens": args.chunk_tokens,
-        "chunk_overlap": args.chunk_overlap,
         "chunks": chunks_total,
         "scores": scores,
-        "ratio_vs_best_baseline": rat,
-        "target": {m: (rat[m] is not None and rat[m] >= TARGET_RATIO) for m in TARGET_METRICS},
-        "timings": timings,
-        "query_ms": per_query_ms,
+        "ratio_vs_best_baseline": ratios(scores),
+        "timings": {
+            "newsdesk_index_build_s": round(build_s, 1),
+            "baselines_256_s": round(baseline_s, 1),
+            "llamaindex_build_s": round(llama_build_s, 1),
+        },
+        "query_ms": {s: round(1000 * v / max(n_questions, 1), 1) for s, v in query_s.items()},
+    }
+
+
+def print_side_by_side(halves: dict[str, dict[str, Any]]) -> None:
+    """The target metrics of each half next to each other, with newsdesk / best baseline."""
+    names = list(halves)
+    cols = [(half, m) for m in TARGET_METRICS for half in names]
+    header = f"{'system':22s}" + "".join(f"{m + ' ' + h:>24s}" for h, m in cols)
+    print(header)
+    print("-" * len(header))
+    for system in SYSTEMS:
+        if not any(system in halves[h]["scores"] for h in names):
+            continue
+        cells = []
+        for half, metric in cols:
+            row = halves[half]["scores"].get(system)
+            cells.append(f"{row[metric]:24.4f}" if row else f"{'-':>24s}")
+        print(f"{system:22s}" + "".join(cells))
+    cells = []
+    for half, metric in cols:
+        value = halves[half]["ratio_vs_best_baseline"].get(metric)
+        cells.append(f"{(f'{value:.3f}x' if value is not None else '-'):>24s}")
+    print(f"{'newsdesk / best base':22s}" + "".join(cells))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    default_tokens, default_overlap = default_chunking()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--split",
+        choices=[*SPLITS, "both"],
+        help="dev (realtimeqa-2023; the default), tune, report, or both halves side by side",
+    )
+    parser.add_argument("--sample", type=int, help="N weeks spread evenly over each half")
+    parser.add_argument(
+        "--weeks", help="comma-separated week folders (with --split: those of each half)"
+    )
+    parser.add_argument("--chunk-tokens", type=int, default=default_tokens)
+    parser.add_argument("--chunk-overlap", type=int, default=default_overlap)
+    parser.add_argument(
+        "--systems", default=",".join(SYSTEMS), help=f"subset of {','.join(SYSTEMS)}"
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, help="keep built week indexes here across runs (default: tmp)"
+    )
+    parser.add_argument("--keep-ranked", type=Path, help="also write the ranked JSONL here")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+
+    if not SCORE_PY.is_file():
+        print(f"skipped: evaluation data not found at {SHARED_BENCH}")
+        return 0
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = sorted(set(systems) - set(SYSTEMS))
+    if unknown:
+        print(f"unknown systems: {', '.join(unknown)} (known: {', '.join(SYSTEMS)})")
+        return 0
+    chosen = [w.strip() for w in args.weeks.split(",") if w.strip()] if args.weeks else None
+    if chosen and args.split is None:
+        halves = {"weeks": chosen}
+    else:
+        split = args.split or "dev"
+        names = ["tune", "report"] if split == "both" else [split]
+        halves = {
+            name: sample(
+                [w for w in split_weeks(name) if chosen is None or w in chosen], args.sample
+            )
+            for name in names
+        }
+    missing = []
+    for weeks in halves.values():
+        for week in weeks:
+            try:
+                week_dir(week)
+            except KeyError:
+                missing.append(week)
+    if missing or not any(halves.values()):
+        print(f"unknown or no weeks: {', '.join(missing) or '(none found)'}")
+        return 0
+
+    quiet_logging()
+
+    from index.embed import make_embedder
+
+    started = time.perf_counter()
+    embedder = make_embedder("all-MiniLM-L6-v2")
+    embedder.embed(["warm up"])
+    load_s = time.perf_counter() - started
+
+    results = {name: run_weeks(weeks, systems, args, embedder) for name, weeks in halves.items()}
+    for result in results.values():
+        result["target"] = {
+            m: (result["ratio_vs_best_baseline"].get(m) or 0) >= TARGET_RATIO
+            for m in TARGET_METRICS
+        }
+    meta = {
+        "chunk_tokens": args.chunk_tokens,
+        "chunk_overlap": args.chunk_overlap,
+        "model_load_s": round(load_s, 2),
+        "total_s": round(time.perf_counter() - started, 1),
     }
     if args.json:
-        print(json.dumps(result, indent=1))
+        print(json.dumps({**meta, "halves": results}, indent=1))
         return 0
-    print(
-        f"\nRealTime QA 2023: {len(weeks)} week(s), {n_questions} questions; newsdesk chunks "
-        f"{args.chunk_tokens}/{args.chunk_overlap} tokens ({chunks_total} chunks)\n"
-    )
-    print_table(scores, rat)
-    print(
-        "\ntimings: "
-        + ", ".join(f"{k}={v}" for k, v in timings.items())
-        + "\nmean query ms: "
-        + ", ".join(f"{k}={v}" for k, v in per_query_ms.items())
-    )
+    for name, result in results.items():
+        print(
+            f"\n{name}: {len(result['weeks'])} week(s) ({', '.join(result['weeks'])}), "
+            f"{result['questions']} questions; newsdesk chunks {args.chunk_tokens}/"
+            f"{args.chunk_overlap} tokens ({result['chunks']} chunks)\n"
+        )
+        print_table(result["scores"], result["ratio_vs_best_baseline"])
+        print(
+            "\ntimings: "
+            + ", ".join(f"{k}={v}" for k, v in result["timings"].items())
+            + "\nmean query ms: "
+            + ", ".join(f"{k}={v}" for k, v in result["query_ms"].items())
+        )
+    if len(results) > 1:
+        print()
+        print_side_by_side(results)
+    print(f"\nmodel load {meta['model_load_s']} s, total {meta['total_s']} s")
     return 0
 
 

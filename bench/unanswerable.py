@@ -16,7 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.splits import Week
+from bench.retrieval_quality import read_jsonl
+from bench.splits import week_dir
 
 # Years back for "another year": far enough that a weekly archive holds no reporting from then.
 YEARS_BACK = 4
@@ -32,7 +33,7 @@ class Probe:
     qid: str
     question: str
     answers: list[str]
-    asked_of: Week
+    asked_of: str  # the week (yyyymmdd) whose index is asked
     hide: tuple[str, ...] = ()
 
     @property
@@ -47,20 +48,20 @@ def with_year(question: str, year: int) -> str:
     return f"{_END.sub('', question)} in {year}?"
 
 
-def probes(weeks: Sequence[Week]) -> list[Probe]:
+def probes(weeks: Sequence[str]) -> list[Probe]:
     """Answerable questions of each week, and both kinds of unanswerable ones, for one split.
     ``weeks`` in date order; "another week" pairs each week with the one before it."""
     out: list[Probe] = []
     for i, week in enumerate(weeks):
         earlier = weeks[i - 1] if i > 0 else None
-        for q in week.questions():
+        for q in read_jsonl(week_dir(week) / "questions.jsonl"):
             golds = [str(a) for a in q["answers"]]
             out.append(Probe("answerable", q["id"], q["question"], golds, week))
             if earlier is not None:
                 out.append(
                     Probe("other-week", q["id"], q["question"], golds, earlier, tuple(golds))
                 )
-            year = int(week.name[:4]) - YEARS_BACK
+            year = int(week[:4]) - YEARS_BACK
             asked = with_year(q["question"], year)
             if asked != q["question"]:
                 # The gold articles stay: on the subject, but from another year than asked.

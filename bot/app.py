@@ -11,6 +11,7 @@ from config.settings import Settings
 
 if TYPE_CHECKING:
     # Imported lazily below: chromadb, LlamaIndex and torch cost seconds, `--help` should not.
+    from bot.answer.lexicon import Locale
     from bot.service import Answerer, QAService
     from index.build import IndexBuilder
     from index.chunk import Chunker
@@ -21,7 +22,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def make_searcher(store: IndexStore, embedder: Embedder, *, learned: bool = True) -> Searcher:
+def make_locale(settings: Settings) -> Locale:
+    """The answerers' locale word lists, from settings."""
+    from bot.answer.lexicon import Locale
+
+    return Locale.build(home_country=settings.home_country, framing_words=settings.framing_words)
+
+
+def make_searcher(
+    store: IndexStore,
+    embedder: Embedder,
+    locale: Locale | None = None,
+    *,
+    learned: bool = True,
+) -> Searcher:
     """The searcher every front end (and the benchmarks) uses: hybrid retrieval told by the
     answerers which chunks hold the kind of answer a who/where question asks for, ranked by
     the committed learned model (``learned=False``, or no model: the hand-set fusion)."""
@@ -30,7 +44,7 @@ def make_searcher(store: IndexStore, embedder: Embedder, *, learned: bool = True
     from index.search import Searcher
 
     ranker = load_ranker() if learned else None
-    return Searcher(store, embedder, answer_type=answer_type_hint, ranker=ranker)
+    return Searcher(store, embedder, answer_type=answer_type_hint(locale), ranker=ranker)
 
 
 @dataclass
@@ -45,8 +59,7 @@ class App:
     def store(self) -> IndexStore:
         from index.store import IndexStore
 
-        url = str(self.settings.chroma_url) if self.settings.chroma_url else None
-        return IndexStore(self.settings.index_dir, url)
+        return IndexStore.from_settings(self.settings)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -81,15 +94,19 @@ class App:
         )
 
     @cached_property
+    def locale(self) -> Locale:
+        return make_locale(self.settings)
+
+    @cached_property
     def searcher(self) -> Searcher:
-        return make_searcher(self.store, self.embedder)
+        return make_searcher(self.store, self.embedder, self.locale)
 
     @cached_property
     def answerer(self) -> Answerer:
         """Extractive by default; the LLM answerer (falling back to extractive) when configured."""
         from bot.answer.extractive import ExtractiveAnswerer
 
-        extractive = ExtractiveAnswerer()
+        extractive = ExtractiveAnswerer(locale=self.locale)
         s = self.settings
         if not (s.llm_base_url and s.llm_model):
             return extractive

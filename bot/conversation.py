@@ -24,22 +24,20 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
+from bot.answer.lexicon import lexicon
+from bot.answer.markers import MARKER, group_numbers, renumber, strip_markers
 from bot.answer.models import Answer, Citation
-from bot.answer.text import (
-    STOPWORDS,
-    content_terms,
-    name_terms,
-    split_sentences,
-    strip_markers,
-    words,
-)
+from bot.answer.names import name_terms
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms, words
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
 
-# "[2]", and the looser forms people type: "[ 2 ]", "#2", "source 2", "article 2".
-_REFERENCE = re.compile(r"\[\s*(\d+)\s*\]|#(\d+)\b|\b(?:source|article|passage)\s+(\d+)\b", re.I)
-_MARKER = re.compile(r"\[(\d+)\]")
+# "[2]" or "[1, 2]" (the citation marker), and the looser forms people type: "#2", "source 2".
+_REFERENCE = re.compile(
+    MARKER.pattern + r"|#(\d+)\b|\b(?:source|article|passage)\s+(\d+)\b", re.IGNORECASE
+)
 # Openers that only make sense as a continuation of the previous question.
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|what else|anything else|more on|"
@@ -96,7 +94,11 @@ class Turn:
 
 
 def _referenced_numbers(question: str) -> list[int]:
-    return [int(next(g for g in m.groups() if g)) for m in _REFERENCE.finditer(question)]
+    out: list[int] = []
+    for match in _REFERENCE.finditer(question):
+        marker, hashed, named = match.groups()
+        out.extend(group_numbers(marker) if marker else [int(hashed or named)])
+    return out
 
 
 def key_text(passage: Passage, max_words: int = MAX_KEY_WORDS) -> str:
@@ -115,7 +117,7 @@ def key_terms(text: str) -> list[str]:
         low = word.lower()
         if word[0].isdigit() and len(word) < 4:
             continue  # "3" is noise out of context; a year or "14,000" is not
-        if low in STOPWORDS or low in _ANAPHORA or len(low) < 2 or low in seen:
+        if low in lexicon().stopwords or low in _ANAPHORA or len(low) < 2 or low in seen:
             continue
         seen.add(low)
         out.append(word)
@@ -144,10 +146,6 @@ class Conversation:
     @property
     def turns(self) -> tuple[Turn, ...]:
         return tuple(self._turns)
-
-    def citation(self, n: int) -> Citation | None:
-        """The citation shown as ``[n]`` so far in this conversation, if any."""
-        return self._by_number.get(n)
 
     def sources(self) -> list[Citation]:
         """Everything cited so far, by stable number."""
@@ -222,10 +220,7 @@ class Conversation:
     def _renumber(answer: Answer, numbering: dict[int, int]) -> Answer:
         if not numbering:
             return answer
-        # One pass with a callback, so "[1]->[2]" never cascades into "[2]->[3]".
-        text = _MARKER.sub(
-            lambda m: f"[{numbering.get(int(m.group(1)), int(m.group(1)))}]", answer.text
-        )
+        text = renumber(answer.text, numbering)
         citations: dict[int, Citation] = {}
         for c in answer.citations:
             n = numbering[c.n]

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from bot.answer.markers import cites
 from bot.answer.models import Answer, Citation
-from bot.answer.text import content_terms, split_sentences
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms
 from index.models import Passage
 
 QUOTE_CHARS = 160
@@ -44,9 +46,8 @@ def _clip(text: str, max_chars: int) -> str:
 
 
 def claims_citing(answer_text: str, n: int) -> list[str]:
-    """Sentences of the answer that carry the marker ``[n]``."""
-    marker = f"[{n}]"
-    return [s for s in split_sentences(answer_text) if marker in s]
+    """Sentences of the answer that cite ``[n]`` (alone or in a group such as ``[1, 2]``)."""
+    return [s for s in split_sentences(answer_text) if cites(s, n)]
 
 
 def quote(passage: Passage, claims: Sequence[str] = (), max_chars: int = QUOTE_CHARS) -> str:

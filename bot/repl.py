@@ -20,10 +20,14 @@ from rich.text import Text
 from bot.answer.models import Answer
 from bot.conversation import Conversation
 from bot.render import render_sources, render_terminal
+from config.settings import ConfigError
+from index.errors import IndexError_
 
 logger = logging.getLogger(__name__)
 
 AskFn = Callable[[str, Conversation], Answer]
+# Problems a person can act on (no index, server down, ...): their message is the whole story.
+KNOWN_ERRORS: tuple[type[Exception], ...] = (IndexError_, ConfigError)
 
 PROMPT = "? "
 INTRO = "Ask about the news archive. /help lists the commands, /quit leaves."
@@ -88,9 +92,15 @@ def _ask(question: str, ask: AskFn, conversation: Conversation, console: Console
         console.print(Text(f"[{n}] has not been cited in this conversation; /sources lists them."))
     try:
         raw = ask(question, conversation)
+    except KNOWN_ERRORS as exc:
+        console.print(Text(f"error: {exc}", style="red"), soft_wrap=True)
+        return
     except Exception as exc:
-        logger.debug("ask failed for %r", question, exc_info=True)
-        console.print(Text(f"Error: {str(exc) or type(exc).__name__}", style="red"))
+        # A bug: keep the traceback (logged, visible) and keep the session.
+        logger.exception("answering %r failed", question)
+        detail = " ".join(str(exc).split())[:200]
+        message = f"error: unexpected {type(exc).__name__}" + (f": {detail}" if detail else "")
+        console.print(Text(message + " (traceback logged)", style="red"), soft_wrap=True)
         return
     console.print(render_terminal(conversation.record(question, raw)))
 

@@ -6,11 +6,18 @@ import time. Any invalid value raises :class:`ConfigError` whose message names t
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -48,6 +55,21 @@ class Settings(BaseSettings):
     chroma_url: AnyHttpUrl | None = Field(
         default=None, description="use a Chroma server at this URL instead of a local folder"
     )
+    chroma_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="connect and read timeout for the Chroma server: a wrong URL fails fast",
+    )
+    chroma_token: SecretStr | None = Field(
+        default=None, description="token for a Chroma server with token auth (a secret)"
+    )
+    chroma_tenant: str = Field(
+        default="default_tenant", min_length=1, description="Chroma tenant on the server"
+    )
+    chroma_database: str = Field(
+        default="default_database", min_length=1, description="Chroma database on the server"
+    )
     embed_model: str = Field(
         description="all-MiniLM-L6-v2 (packaged), a sentence-transformers model folder, "
         "or openai:MODEL for an OpenAI-compatible embeddings endpoint at llm_base_url"
@@ -63,6 +85,31 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, gt=0)
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSDESK_DISCORD_TOKEN")
+    )
+    discord_cooldown_s: float = Field(
+        default=5.0, ge=0, le=3600, description="per-user wait between /ask or /search (0: none)"
+    )
+    discord_max_concurrent_answers: int = Field(
+        default=2, ge=1, le=64, description="answers computed at once; more requests wait"
+    )
+    discord_message_content: bool = Field(
+        default=False,
+        description="privileged intent: follow up in a bot thread without mentioning the bot",
+    )
+    discord_conversations_max: int = Field(
+        default=500, ge=1, le=1_000_000, description="thread conversations kept in memory"
+    )
+    discord_conversation_ttl_s: float = Field(
+        default=86_400.0, gt=0, description="a thread conversation idle this long is forgotten"
+    )
+    # Locale of the archive (bot/answer/lexicon.py Locale): the country its news is written
+    # from, whose name a question may use as setting rather than subject ("the US House"),
+    # and the words that date a question rather than its event (None: the English list).
+    home_country: list[str] = Field(
+        default_factory=list, description="country names the archive's news takes as home"
+    )
+    framing_words: list[str] | None = Field(
+        default=None, description="words that frame a question's time ('this week')"
     )
 
     @classmethod
@@ -100,21 +147,27 @@ class Settings(BaseSettings):
 
     @field_validator("index_dir")
     @classmethod
-    def _writable_dir(cls, value: Path) -> Path:
+    def _index_dir(cls, value: Path) -> Path:
+        # Only looks: loading settings writes nothing. Writability is checked when a build
+        # actually writes (IndexStore.writer_lock), so `stats` or `--help` never create folders.
         value = value.expanduser().resolve()
-        try:
-            value.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=value, prefix=".write-test-"):
-                pass
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise ValueError(f"index folder '{value}' is not writable ({reason})") from exc
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"index folder '{value}' is a file, not a folder")
         return value
 
     @field_validator("articles_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk_size(self) -> Self:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"NEWSDESK_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
+                f"NEWSDESK_CHUNK_TOKENS ({self.chunk_tokens})"
+            )
+        return self
 
     @property
     def packaged_embedder(self) -> bool:
@@ -135,8 +188,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = _env_name(str(err["loc"][0])) if err["loc"] else "settings"
         message = str(err["msg"]).removeprefix("Value error, ")
+        if not err["loc"]:  # a check across settings (model validator) names them itself
+            raise ConfigError(message) from None
+        name = _env_name(str(err["loc"][0]))
         raw = err.get("input")
         # Echo the bad value unless the validator already named it or it may be a secret.
         echo = isinstance(raw, str) and "key" not in name.lower() and "token" not in name.lower()

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from index.chunk import Chunker, embedding_text
 from index.embed import Embedder
-from index.errors import IndexMissing, ModelMismatch
+from index.errors import BuildRefused, IndexMissing, ModelMismatch, SourcesMissing
 from index.keyword import KeywordIndex
 from index.models import Article, Chunk, LoadReport, SourceFailure
-from index.sources import load_paths
+from index.sources import check_paths, load_paths
 from index.store import ArticleEntry, Generation, IndexStore
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ class BuildReport:
     chunks: int = 0
     embedded_chunks: int = 0
     failed: list[SourceFailure] = field(default_factory=list)
+    # Files inside the folders skipped for their type: {".pdf": 2}.
+    skipped_unsupported: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     location: str = ""
 
@@ -54,6 +56,7 @@ class BuildReport:
             "chunks": self.chunks,
             "embedded_chunks": self.embedded_chunks,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "skipped_unsupported": self.skipped_unsupported,
             "seconds": round(self.seconds, 3),
             "location": self.location,
         }
@@ -140,22 +143,44 @@ class IndexBuilder:
         rebuild: bool = False,
         progress: Progress | None = None,
     ) -> BuildReport:
+        """Index ``paths``. Refuses, touching nothing, when every path is missing
+        (:class:`SourcesMissing`); a ``--rebuild`` that loads no article keeps the live index
+        (:class:`BuildRefused`) rather than swapping in an empty one."""
         started = time.perf_counter()
-        roots = [p.expanduser().resolve() for p in paths]
+        roots, missing = check_paths(paths)
+        if not roots:
+            raise SourcesMissing(
+                "; ".join(f"{f.error}: {f.path}" for f in missing)
+                + " (nothing was indexed; the index is unchanged)"
+            )
         lock = self.store.writer_lock()
         try:
             live = self.store.current_name()
             if live:
                 self.store.remove_stale(keep=live)  # half-built generations of killed rebuilds
-            gen = self._target(rebuild)
+            current = None if rebuild else self._open_live()
             loaded = load_paths(roots, max_bytes=self.max_file_bytes)
+            failures = [*missing, *loaded.failures]
+            if not loaded.articles:
+                self._refuse_empty(rebuild, live, failures)
+                if current is None:  # nothing loaded and no index yet: do not create an empty one
+                    return BuildReport(
+                        failed=failures,
+                        skipped_unsupported=loaded.skipped_types,
+                        seconds=time.perf_counter() - started,
+                        location=self.store.location,
+                    )
+            gen = current or self.store.create_generation(
+                self.embedder.name, self.chunker.chunk_tokens, self.chunker.chunk_overlap
+            )
             plan, dup_failures = plan_build(loaded, gen.manifest.articles, roots)
             report = BuildReport(
                 added=len(plan.to_embed) - len(plan.updated_ids),
                 updated=len(plan.updated_ids),
                 removed=len(plan.removed_ids),
                 unchanged=plan.unchanged,
-                failed=[*loaded.failures, *dup_failures],
+                failed=[*failures, *dup_failures],
+                skipped_unsupported=loaded.skipped_types,
                 location=self.store.location,
             )
             for failure in report.failed:
@@ -168,44 +193,58 @@ class IndexBuilder:
                 gen.delete_article(article_id)
                 del gen.manifest.articles[article_id]
             report.embedded_chunks = self._embed_articles(gen, plan.to_embed, progress)
-            if changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists():
-                KeywordIndex.build(gen.iter_all_passages()).save(gen.bm25_dir)
+            rewrite = changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists()
+            if rewrite:
+                self.store.save_keyword(gen, KeywordIndex.build(gen.iter_all_passages()))
                 gen.manifest.bm25_stale = False
             gen.manifest.built_at = datetime.now(UTC)
             gen.save_manifest()
             if rebuild or self.store.current_name() != gen.name:
                 self.store.activate(gen)
+            elif rewrite:
+                # Built into the live generation: move its stamp so readers reload.
+                self.store.publish(gen)
             report.chunks = gen.manifest.chunk_count
         finally:
             lock.release()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _target(self, rebuild: bool) -> Generation:
-        name = self.embedder.name
-        if not rebuild:
-            try:
-                gen = self.store.open_current()
-            except IndexMissing:
-                pass
-            else:
-                if gen.manifest.embed_model != name:
-                    raise ModelMismatch(
-                        f"the index was built with {gen.manifest.embed_model!r}, "
-                        f"not {name!r}: run `newsdesk index build --rebuild`"
-                    )
-                if (gen.manifest.chunk_tokens, gen.manifest.chunk_overlap) != (
-                    self.chunker.chunk_tokens,
-                    self.chunker.chunk_overlap,
-                ):
-                    raise ModelMismatch(
-                        "the chunk settings changed since the index was built: "
-                        "run `newsdesk index build --rebuild`"
-                    )
-                return gen
-        return self.store.create_generation(
-            name, self.chunker.chunk_tokens, self.chunker.chunk_overlap
+    def _refuse_empty(self, rebuild: bool, live: str | None, failures: list[SourceFailure]) -> None:
+        """A rebuild that loaded nothing must not replace an index that has articles."""
+        if not (rebuild and live):
+            return
+        kept = self.store.open_current()
+        if not kept.manifest.articles:
+            return
+        why = f"{len(failures)} failed" if failures else "none found"
+        raise BuildRefused(
+            f"--rebuild loaded no article ({why}); kept the index at {self.store.location} "
+            f"({len(kept.manifest.articles)} articles)",
+            failures,
         )
+
+    def _open_live(self) -> Generation | None:
+        """The live generation to build into incrementally, if it matches model and chunking."""
+        name = self.embedder.name
+        try:
+            gen = self.store.open_current()
+        except IndexMissing:
+            return None
+        if gen.manifest.embed_model != name:
+            raise ModelMismatch(
+                f"the index was built with {gen.manifest.embed_model!r}, "
+                f"not {name!r}: run `newsdesk index build --rebuild`"
+            )
+        if (gen.manifest.chunk_tokens, gen.manifest.chunk_overlap) != (
+            self.chunker.chunk_tokens,
+            self.chunker.chunk_overlap,
+        ):
+            raise ModelMismatch(
+                "the chunk settings changed since the index was built: "
+                "run `newsdesk index build --rebuild`"
+            )
+        return gen
 
     def _embed_articles(
         self, gen: Generation, articles: Sequence[Article], progress: Progress | None

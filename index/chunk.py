@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import lru_cache
 
 from llama_index.core import Document
@@ -65,9 +65,6 @@ class Chunker:
                 )
             )
         return chunks
-
-    def split_all(self, articles: Sequence[Article]) -> dict[str, list[Chunk]]:
-        return {a.id: self.split(a) for a in articles}
 
 
 def embedding_text(title: str, chunk_text: str) -> str:

@@ -10,6 +10,8 @@ from typing import Protocol
 
 import numpy as np
 
+from index.errors import EmbedderUnavailable
+
 logger = logging.getLogger(__name__)
 
 PACKAGED_MINILM = "all-MiniLM-L6-v2"
@@ -77,6 +79,7 @@ class OpenAIEmbedder:
 
         self.name = f"{OPENAI_EMBED_PREFIX}{model}"
         self._model = model
+        self._base_url = base_url.rstrip("/")
         self._batch_size = batch_size
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(
@@ -84,16 +87,40 @@ class OpenAIEmbedder:
         )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import httpx
+
         out: list[list[float]] = []
         for i in range(0, len(texts), self._batch_size):
             batch = list(texts[i : i + self._batch_size])
-            resp = self._client.post("/embeddings", json={"model": self._model, "input": batch})
-            resp.raise_for_status()
-            data = sorted(resp.json()["data"], key=lambda d: d["index"])
-            out.extend(d["embedding"] for d in data)
+            try:
+                resp = self._client.post("/embeddings", json={"model": self._model, "input": batch})
+                resp.raise_for_status()
+                data = sorted(resp.json()["data"], key=lambda d: d["index"])
+                out.extend(d["embedding"] for d in data)
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+                raise EmbedderUnavailable(self._problem(exc)) from exc
         arr = np.asarray(out, dtype=np.float32)
         norms = np.linalg.norm(arr, axis=1, keepdims=True)
         return arr / np.maximum(norms, 1e-12)
+
+    def _problem(self, exc: Exception) -> str:
+        """One line naming the setting to check; never the API key."""
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            reason = "no reply in time (NEWSDESK_LLM_TIMEOUT_S)"
+        elif isinstance(exc, httpx.ConnectError):
+            reason = "cannot connect"
+        elif isinstance(exc, httpx.HTTPStatusError):
+            reason = f"HTTP {exc.response.status_code} from /embeddings"
+        elif isinstance(exc, httpx.HTTPError):
+            reason = type(exc).__name__
+        else:
+            reason = "the /embeddings reply is not an OpenAI embeddings response"
+        return (
+            f"embedding endpoint NEWSDESK_LLM_BASE_URL={self._base_url} "
+            f"(model {self._model!r}): {reason}"
+        )
 
 
 def packaged_minilm_path() -> str:

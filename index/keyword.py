@@ -12,29 +12,27 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
 from index.chunk import embedding_text
 from index.models import Passage
+from index.stemmer import snowball
 
 logger = logging.getLogger(__name__)
 
 META_FILE = "chunks.json"
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
+class SidecarCorrupt(Exception):
+    """The sidecar on disk cannot be loaded or does not match the manifest (one-line reason)."""
 
 
 def tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized | list[list[str]]:
     return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+        list(texts), stopwords="en", stemmer=snowball(), return_ids=False, show_progress=False
     )
 
 
@@ -53,7 +51,7 @@ def tokenize_query(query: str) -> list[str]:
     tokens = bm25s.tokenize(
         [query],
         stopwords=sorted(QUERY_STOPWORDS),
-        stemmer=_stemmer(),
+        stemmer=snowball(),
         return_ids=False,
         show_progress=False,
     )
@@ -131,6 +129,17 @@ class KeywordIndex:
         if meta["chunk_ids"]:
             retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
         return cls(retriever, meta["chunk_ids"], meta["published_ord"], meta["publisher_key"])
+
+    @classmethod
+    def verify(cls, directory: Path, chunks: int) -> None:
+        """Raise :class:`SidecarCorrupt` unless ``directory`` loads and holds ``chunks`` chunks."""
+        try:
+            loaded = cls.load(directory)
+        except Exception as exc:  # bm25s/numpy/json raise many types on truncated files
+            reason = " ".join(str(exc).split())[:120]
+            raise SidecarCorrupt(f"{type(exc).__name__}: {reason}") from exc
+        if len(loaded) != chunks:
+            raise SidecarCorrupt(f"{len(loaded)} chunks, the manifest has {chunks}")
 
     def search(
         self, query: str, k: int, *, since_ord: int | None = None, publisher_key: str | None = None

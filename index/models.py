@@ -64,6 +64,9 @@ class LoadReport:
     failures: list[SourceFailure] = field(default_factory=list)
     # Files that were read (successfully or not): a removed article is one whose file is gone.
     seen_paths: frozenset[str] = frozenset()
+    # Files inside the given folders skipped for their type (".pdf" -> 2): not failures, but
+    # worth one line, or a folder of PDFs looks indexed.
+    skipped_types: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,15 @@
 article evidence, near-duplicate removal (so the top k chunks carry k different facts), then each
 article's retrieved chunks stitched into one passage in reading order.
 
-Recency: a question put to a news archive means the newest reporting of its subject (last
-year's final and this year's read alike), so fused scores are raised for articles published
-close to the archive's newest article -- unless the question names an earlier year. Asked
-outright about the present ("this week", "the latest"), the keyword side also searches the
-archive's last week on its own, as a further ranked list: this week's report may share fewer
-words with the question than last year's stories that crowd the top of the whole archive.
+Recency: asked about the present ("this week", "the latest", "currently"), a question means
+the newest reporting of its subject (last year's final and this year's read alike), so fused
+scores are raised for articles published close to the archive's newest article, and the
+keyword side also searches the archive's last week on its own, as a further ranked list: this
+week's report may share fewer words with the question than last year's stories that crowd the
+top of the whole archive. A question that does not ask about the present (asked about March,
+or naming an earlier year) gets no recency prior: ungated, it lifted last week's stories for
+every question. An undated article is not known to be new and gets no raise; a date after the
+build date is a typo, read as the build date and never taken as the archive's newest.
 
 Article evidence: a news question is about an event, and the article that reports the event
 matches the question in several of its chunks, while a passing mention elsewhere matches in
@@ -33,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from index.chunk import embedding_text
-from index.dates import asks_about_now, years
+from index.dates import asks_about_now, newest_date, years
 from index.embed import Embedder
 from index.keyword import KeywordIndex, tokenize, tokenize_query
 from index.models import Passage
@@ -59,8 +62,8 @@ class FusionConfig:
     rrf_k: float = 60.0
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
-    # Recency: x (1 + recency_weight * exp(-age_days / recency_days)), age counted back from
-    # the newest article in the index; 0 turns it off.
+    # Recency, for questions about the present: x (1 + recency_weight * exp(-age_days /
+    # recency_days)), age counted back from the newest article in the index; 0 turns it off.
     recency_weight: float = 0.5
     recency_days: float = 7.0
     # Article evidence: add article_weight x (sum of the best `article_top` fused scores of the
@@ -121,6 +124,14 @@ def asks_about_the_past(query: str, newest: date) -> bool:
     return any(year < newest.year for year in years(query))
 
 
+def present_of(query: str, newest: date | None) -> date | None:
+    """The archive's present (its newest date) when ``query`` asks about the present and names
+    no earlier year; None otherwise: then no recency prior and no last-week list."""
+    if newest is None or not asks_about_now(query) or asks_about_the_past(query, newest):
+        return None
+    return newest
+
+
 def weight_by_recency(
     fused: Sequence[tuple[str, float]],
     passages: dict[str, Passage],
@@ -130,15 +141,16 @@ def weight_by_recency(
     days: float,
 ) -> list[tuple[str, float]]:
     """Raise each chunk by ``weight * exp(-age / days)`` of its score, age in days before
-    ``newest``: what is known to be old steps back. An undated chunk is not known to be old and
-    gets the full raise. Rescaled to [0, 1], re-sorted."""
+    ``newest``: what is known to be old steps back. An undated chunk is not known to be new and
+    gets no raise; one dated after ``newest`` (a future date, read as the build date) counts as
+    the newest. Rescaled to [0, 1], re-sorted."""
     if weight <= 0 or days <= 0:
         return list(fused)
     out: list[tuple[str, float]] = []
     for cid, score in fused:
         passage = passages.get(cid)
         if passage is None or passage.published is None:
-            factor = 1.0 + weight
+            factor = 1.0
         else:
             age = max(0, (newest - passage.published).days)
             factor = 1.0 + weight * math.exp(-age / days)
@@ -308,10 +320,17 @@ class Searcher:
         self._newest: date | None = None
         self._manifest_mtime = 0
 
+    @property
+    def newest(self) -> date | None:
+        """The newest plausible publication date of the live generation (none after its
+        build date)."""
+        self.generation()
+        return self._newest
+
     def generation(self) -> Generation:
-        name = self.store.current_name()
+        name, stamp = self.store.live_stamp()  # one small read (server mode: in the server)
         if self._gen is not None and self._gen.name == name:
-            mtime = self.store.manifest_mtime(name)
+            mtime = stamp
             if mtime == self._manifest_mtime:
                 return self._gen
             # The manifest is rewritten after every embedded batch; only a finished build
@@ -326,8 +345,23 @@ class Searcher:
         check_model(gen.manifest, self.embedder.name)
         self._gen = gen
         self._keyword = KeywordIndex.load(gen.bm25_dir)
-        dates = [a.published for a in gen.manifest.articles.values() if a.published]
-        self._newest = max(dates, default=None)
+        # A date after the build is a typo in the source ("2099"): as the archive's newest it
+        # would make every real article look old. Such articles read as the build date.
+        built = gen.manifest.built_at.date() if gen.manifest.built_at else date.today()
+        future = [
+            aid for aid, a in gen.manifest.articles.items() if a.published and a.published > built
+        ]
+        for article_id in future[:5]:
+            logger.warning(
+                "article %s is dated %s, after the build date %s: read as the build date",
+                article_id,
+                gen.manifest.articles[article_id].published,
+                built,
+            )
+        self._newest = newest_date(
+            (a.published for aid, a in gen.manifest.articles.items() if aid not in future),
+            until=built,
+        )
         logger.debug("searching generation %s built %s", gen.name, gen.manifest.built_at)
         return gen
 
@@ -346,14 +380,11 @@ class Searcher:
         )
         lists = [[p.chunk_id for p in dense], [h.chunk_id for h in keyword]]
         weights = [cfg.dense_weight, cfg.keyword_weight]
-        # The archive's newest date, when the query is about the present (names no past year).
-        now = self._newest
-        names_past = now is not None and asks_about_the_past(query, now)
-        if names_past:
-            now = None
-        about_now = asks_about_now(query)
+        # The archive's newest date, when the query asks about the present (no earlier year).
+        now = present_of(query, self._newest)
+        names_past = self._newest is not None and asks_about_the_past(query, self._newest)
         recent_ids: list[str] = []
-        if now is not None and cfg.recent_weight > 0 and about_now:
+        if now is not None and cfg.recent_weight > 0:
             since = now - timedelta(days=cfg.recent_days)
             if filters.since is not None:
                 since = max(since, filters.since)
@@ -383,7 +414,7 @@ class Searcher:
             typed=typed,
             passages=by_id,
             newest=self._newest,
-            asks_now=about_now and not names_past,
+            asks_now=now is not None,
             names_past_year=names_past,
             question_years=years(query),
             question_terms=tokenize_query(query),

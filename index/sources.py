@@ -21,12 +21,15 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import os
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,8 @@ from index.models import Article, LoadReport, SourceFailure
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".json", ".jsonl"}
+MISSING = "path does not exist"
+NO_SUFFIX = "(no extension)"
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<body>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$")
@@ -73,19 +78,51 @@ def _is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _walk(paths: Sequence[Path]) -> Iterator[tuple[Path, Path]]:
-    """(file, root it was found under) for every supported file; missing paths are skipped."""
+def _unreachable(path: Path) -> str:
+    """Why a path that does not resolve to a file or folder cannot be read, in a few words."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if path.is_symlink():
+            return "broken symlink (its target does not exist)"
+        if exc.errno == errno.ENOENT:
+            return MISSING
+        return f"unreadable: {exc.strerror or exc}"
+    return "neither a file nor a folder"
+
+
+@dataclass
+class Scan:
+    """What walking the given paths found: supported files, unsupported ones by type, and
+    entries that could not be reached (dangling or looping symlinks)."""
+
+    files: list[tuple[Path, Path]] = field(default_factory=list)  # (file, root found under)
+    unsupported: Counter[str] = field(default_factory=Counter)
+    failures: list[SourceFailure] = field(default_factory=list)
+
+
+def scan(paths: Sequence[Path]) -> Scan:
+    """Walk ``paths`` (folders recursively, sorted; hidden entries skipped). Missing paths are
+    simply absent here: :func:`check_paths` and :func:`load_paths` report them."""
+    found = Scan()
     for given in paths:
         if given.is_dir():
-            for found in sorted(given.rglob("*")):
-                if (
-                    found.is_file()
-                    and found.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not _is_hidden(found, given)
-                ):
-                    yield found, given
+            for entry in sorted(given.rglob("*")):
+                if _is_hidden(entry, given):
+                    continue
+                if entry.is_file():
+                    suffix = entry.suffix.lower()
+                    if suffix in SUPPORTED_SUFFIXES:
+                        found.files.append((entry, given))
+                    else:
+                        found.unsupported[suffix or NO_SUFFIX] += 1
+                elif entry.is_symlink() and not entry.exists():
+                    found.failures.append(SourceFailure(str(entry), _unreachable(entry)))
         elif given.is_file() and given.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield given, given.parent
+            found.files.append((given, given.parent))
+    return found
 
 
 def iter_files(paths: Sequence[Path]) -> list[Path]:
@@ -93,7 +130,23 @@ def iter_files(paths: Sequence[Path]) -> list[Path]:
 
     A path that does not exist is simply absent here; :func:`load_paths` reports it.
     """
-    return [found for found, _root in _walk(paths)]
+    return [file for file, _root in scan(paths).files]
+
+
+def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[SourceFailure]]:
+    """Split named paths into those that exist (resolved) and failures for the rest.
+
+    Never raises: ``Path.resolve`` raises on a symlink loop, so only existing paths resolve.
+    """
+    existing: list[Path] = []
+    failures: list[SourceFailure] = []
+    for given in paths:
+        path = given.expanduser()
+        if path.exists():
+            existing.append(path.resolve())
+        else:
+            failures.append(SourceFailure(os.path.abspath(path), _unreachable(path)))
+    return existing, failures
 
 
 # ------------------------------------------------------------------------------------ decoding
@@ -228,7 +281,7 @@ def _load_html(text: str, path: Path, article_id: str) -> Article:
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # trafilatura/lxml can raise on odd markup; fall back below
-        logger.warning("%s: trafilatura failed (%s); using plain text", path, exc)
+        logger.info("%s: trafilatura failed (%s); using plain text", path, exc)
     body = (getattr(document, "text", None) or "").strip() if document is not None else ""
     meta = _Meta(
         title=getattr(document, "title", None),
@@ -362,6 +415,18 @@ def load_file(
         return [_load_plain(text, resolved, article_id)], []
     except _BadInput as exc:
         return [], [SourceFailure(str(resolved), str(exc))]
+    except Exception as exc:  # a loader bug or a missing dependency costs one file, not the build
+        logger.debug("loading %s failed", resolved, exc_info=True)
+        return [], [SourceFailure(str(resolved), _unexpected(exc))]
+
+
+def _unexpected(exc: Exception) -> str:
+    message = " ".join(str(exc).split())
+    if isinstance(exc, ImportError):
+        return (
+            f"missing dependency: {message or exc.name} (reinstall newsdesk with its dependencies)"
+        )
+    return f"could not load ({type(exc).__name__}: {message})" if message else type(exc).__name__
 
 
 # ------------------------------------------------------------------------------------- loading
@@ -372,7 +437,7 @@ def _preflight(paths: Sequence[Path]) -> list[SourceFailure]:
     failures: list[SourceFailure] = []
     for given in paths:
         if not given.exists():
-            failures.append(SourceFailure(str(given), "path does not exist"))
+            failures.append(SourceFailure(str(given), _unreachable(given)))
         elif given.is_file() and given.suffix.lower() not in SUPPORTED_SUFFIXES:
             failures.append(
                 SourceFailure(str(given.resolve()), f"unsupported file type {given.suffix!r}")
@@ -411,9 +476,11 @@ def load_paths(paths: Sequence[Path], *, max_bytes: int = 20_000_000) -> LoadRep
     from one that merely failed this time.
     """
     failures = _preflight(paths)
+    found_files = scan(paths)
+    failures.extend(found_files.failures)
     articles: list[Article] = []
     seen: set[str] = set()
-    for found, root in _walk(paths):
+    for found, root in found_files.files:
         resolved = str(found.resolve())
         if resolved in seen:
             continue  # the same file reached through two given paths
@@ -422,4 +489,9 @@ def load_paths(paths: Sequence[Path], *, max_bytes: int = 20_000_000) -> LoadRep
         articles.extend(file_articles)
         failures.extend(file_failures)
     # Failures are returned, not logged: the caller reports each once (the CLI on one line).
-    return LoadReport(articles=_unique(articles), failures=failures, seen_paths=frozenset(seen))
+    return LoadReport(
+        articles=_unique(articles),
+        failures=failures,
+        seen_paths=frozenset(seen),
+        skipped_types=dict(found_files.unsupported),
+    )

@@ -23,27 +23,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answer.lexicon import lexicon
+from bot.answer.markers import MARKERS_AFTER_STOP, cited_numbers, rewrite_markers, strip_markers
 from bot.answer.models import Answer, Citation
-from bot.answer.text import (
-    TITLE_WORDS,
-    content_terms,
-    names,
-    numbers,
-    split_sentences,
-    term_in,
-)
+from bot.answer.names import names
+from bot.answer.quantities import numbers
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms, term_in
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
 
 MIN_TERM_SUPPORT = 0.6
-_OPENERS = frozenset({"yes", "despite", "overall", "instead", "still", "officials"})
-
-# "[1]", "[1, 2]", "[1][2]" (the last is two groups).
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-# Markers written after the full stop ("... rounds. [3]") move before it, so the sentence
-# splitter keeps them with the sentence they cite.
-_MARKERS_AFTER_STOP = re.compile(r"([.!?]+)([\"'”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 
 
 @dataclass(frozen=True)
@@ -65,10 +56,6 @@ class Support:
     missing_names: frozenset[str]
 
 
-def _claim_text(sentence: str) -> str:
-    return _MARKER.sub("", sentence)
-
-
 def _claim_names(claim: str) -> set[str]:
     """Name tokens of a claim, its first word included unless it reads as an adverb/participle.
 
@@ -79,7 +66,7 @@ def _claim_names(claim: str) -> set[str]:
     for name in names(claim):
         if name.sentence_initial and len(name.terms) == 1:
             word = name.text.lower()
-            if word.endswith(("ly", "ing")) or word in _OPENERS:
+            if word.endswith(("ly", "ing")) or word in lexicon().claim_openers:
                 continue
         out.update(t for t in name.terms if len(t) > 1)
     return out
@@ -93,14 +80,12 @@ def support(claim: str, passage: Passage) -> Support:
     share = sum(1 for t in terms if term_in(t, vocab)) / len(terms) if terms else 0.0
     missing_numbers = frozenset(numbers(claim) - numbers(source))
     missing_names = frozenset(
-        t for t in _claim_names(claim) if t not in TITLE_WORDS and not term_in(t, vocab)
+        t
+        for t in _claim_names(claim)
+        if t.lower() not in lexicon().title_words and not term_in(t, vocab)
     )
     ok = bool(terms) and share >= MIN_TERM_SUPPORT and not missing_numbers and not missing_names
     return Support(ok, share, missing_numbers, missing_names)
-
-
-def _marker_numbers(group: str) -> list[int]:
-    return [int(x) for x in re.split(r"\s*[,;]\s*", group.strip()) if x]
 
 
 @dataclass
@@ -111,9 +96,8 @@ class _Sentence:
 
 def _judge_sentence(sentence: str, passages: Sequence[Passage]) -> tuple[_Sentence | None, int]:
     """Keep the supported markers of one sentence; return it (or None) and claims dropped."""
-    cited = [k for group in _MARKER.findall(sentence) for k in _marker_numbers(group)]
-    cited = list(dict.fromkeys(cited))
-    claim = _claim_text(sentence)
+    cited = cited_numbers(sentence)
+    claim = strip_markers(sentence)
     if not cited:
         logger.debug("dropping uncited sentence: %r", claim)
         return None, 1
@@ -137,15 +121,15 @@ def _render(sentence: _Sentence, numbering: dict[int, int]) -> str:
     """Rewrite the sentence's markers: surviving ones renumbered, the rest removed."""
     placed: set[int] = set()
 
-    def replace(match: re.Match[str]) -> str:
+    def keep(cited: list[int]) -> list[int]:
         out = []
-        for k in _marker_numbers(match.group(1)):
+        for k in cited:
             if k in sentence.kept and k not in placed:
                 placed.add(k)
-                out.append(f"[{numbering[k]}]")
-        return "".join(out)
+                out.append(numbering[k])
+        return out
 
-    text = _MARKER.sub(replace, sentence.text)
+    text = rewrite_markers(sentence.text, keep)
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)  # "claim [1] ." / removed marker leftovers
     return re.sub(r"\s{2,}", " ", text).strip()
 
@@ -168,7 +152,7 @@ def _sentences(line: str) -> list[str]:
 def check_citations(text: str, passages: Sequence[Passage]) -> CheckedText:
     """Verify every sentence of ``text`` against the passages its ``[k]`` markers cite."""
     passages = list(passages)
-    normalised = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(3)}{m.group(1)}{m.group(2)}", text)
+    normalised = MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(3)}{m.group(1)}{m.group(2)}", text)
     dropped = 0
     lines: list[list[_Sentence]] = []
     for line in normalised.splitlines():

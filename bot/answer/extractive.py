@@ -16,24 +16,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.answer.citations import cited_answer
+from bot.answer.lexicon import Locale
 from bot.answer.models import REFUSAL_TEXT, Answer
+from bot.answer.quantities import numbers
+from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
     SentenceEvidence,
     assess_passages,
     term_weights,
 )
-from bot.answer.text import (
-    AnswerKind,
-    QuestionInfo,
-    analyze_question,
-    content_terms,
-    is_question,
-    numbers,
-    term_in,
-    years,
-)
-from index.dates import asks_about_now
+from bot.answer.sentences import is_question
+from bot.answer.terms import content_terms, term_in
+from index.dates import asks_about_now, newest_date, years
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -110,12 +105,15 @@ class Now:
         return bool(stated) and max(stated) < self.newest.year
 
 
-def present(info: QuestionInfo, passages: Sequence[Passage]) -> Now | None:
-    """The archive's present when the question asks about now and names no year itself."""
-    dates = [p.published for p in passages if p.published]
-    if not dates or info.years or not asks_about_now(info.question):
+def present(
+    info: QuestionInfo, passages: Sequence[Passage], *, today: date | None = None
+) -> Now | None:
+    """The archive's present when the question asks about now and names no year itself: the
+    newest passage date not after ``today`` (a date in the future is a typo, not the present)."""
+    if info.years or not asks_about_now(info.question):
         return None
-    return Now(max(dates))
+    newest = newest_date((p.published for p in passages), until=today or date.today())
+    return Now(newest) if newest else None
 
 
 def score_sentence(
@@ -239,10 +237,11 @@ def _with_marker(sentence: str, k: int) -> str:
 class ExtractiveAnswerer:
     """Answers with sentences quoted from the passages, each cited and verified."""
 
-    def __init__(self, *, max_sentences: int = 3) -> None:
+    def __init__(self, *, max_sentences: int = 3, locale: Locale | None = None) -> None:
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         self.max_sentences = max_sentences
+        self.locale = locale
 
     def candidates(
         self,
@@ -271,7 +270,7 @@ class ExtractiveAnswerer:
 
         ``told``: sentences the person has already been given ("tell me more" wants news, not
         the same lines again); neither they nor restatements of them are quoted."""
-        info = analyze_question(question)
+        info = analyze_question(question, self.locale)
         passages = list(passages)
         # One rarity table serves the gate and the choice of further sentences.
         weights = term_weights(info, passages)

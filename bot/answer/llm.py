@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from bot.answer.citations import cited_answer
+from bot.answer.markers import has_marker
 from bot.answer.models import REFUSAL_TEXT, Answer
 from index.models import Passage
 
@@ -39,7 +40,6 @@ the event, because the archive may be out of date."""
 # Reasoning models served through OpenAI-compatible APIs (Ollama, vLLM) may prepend their
 # chain of thought; it is not part of the answer and must not reach the citation check.
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
 
@@ -76,7 +76,7 @@ def build_messages(
 
 def is_refusal(reply: str) -> bool:
     """The model said the passages do not hold the answer (and cited nothing)."""
-    if _MARKER.search(reply):
+    if has_marker(reply):
         return False
     wanted = REFUSAL_TEXT.lower().rstrip(".")
     return wanted in reply.translate(_APOSTROPHES).lower()

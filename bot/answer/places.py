@@ -1,13 +1,18 @@
 """Is a name a place? Countries and US states from ISO 3166 (pycountry), plus the words that
 put a name on the map ("in Moscow", "near Kyiv"). For "where" / "which state" questions:
-any new name is a candidate answer, a known or located place a better one."""
+any new name is a candidate answer, a known or located place a better one. And the table of
+country forms (names, official names, demonyms, aliases) that makes "American", "U.S." and
+"United States" one name."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pycountry
+
+from bot.answer.lexicon import read_data
 
 # "in Paris", "at the Gaza Strip border", "near Kyiv": a name after these is a location. Not
 # "from": people are expelled from Congress and resign from Google.
@@ -56,3 +61,39 @@ def is_located(name: str, sentence: str) -> bool:
 def _word_goes_on(text: str, i: int) -> bool:
     """The word at ``text[i - 1]`` continues at ``i`` ("Atlanta" is not "Atlantans")."""
     return 0 < i < len(text) and (text[i - 1].isalnum() and (text[i].isalnum() or text[i] == "_"))
+
+
+@dataclass(frozen=True)
+class CountryForm:
+    """One way of writing a country ("Nigerian"), and the name answers use for it ("Nigeria")."""
+
+    text: str
+    name: str
+    demonym: bool = False
+
+
+@lru_cache(maxsize=1)
+def country_forms() -> tuple[CountryForm, ...]:
+    """Every country's ISO 3166 names (short, common, official; pycountry) plus the demonyms
+    and aliases of ``data/countries.json``, each pointing at one name per country. Region
+    phrases that contain a form ("Latin American") name themselves."""
+    data = read_data("countries.json")
+    forms: list[CountryForm] = []
+    for country in pycountry.countries:
+        entry = data.get(country.alpha_2, {})
+        pycountry_names = [
+            value
+            for attr in ("common_name", "name", "official_name")
+            if (value := getattr(country, attr, None)) and "," not in value
+        ]
+        name = entry.get("name") or (pycountry_names[0] if pycountry_names else None)
+        if name is None:
+            continue
+        forms.extend(CountryForm(text, name) for text in [name, *pycountry_names])
+        forms.extend(CountryForm(text, name) for text in entry.get("aliases", []))
+        forms.extend(CountryForm(text, name, demonym=True) for text in entry.get("demonyms", []))
+    for entry in data["_continents"]["entries"]:
+        forms.append(CountryForm(entry["name"], entry["name"]))
+        forms.extend(CountryForm(text, entry["name"], demonym=True) for text in entry["demonyms"])
+    forms.extend(CountryForm(text, text) for text in data["_regions"]["phrases"])
+    return tuple(forms)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from index.dates import asks_about_now
+from index.dates import asks_about_now, newest_date
 from index.models import Passage
 
 
-def recency_notice(question: str, passages: Sequence[Passage]) -> str | None:
-    """One line for time-sensitive questions: the archive only knows up to its newest article."""
+def recency_notice(
+    question: str, passages: Sequence[Passage], *, today: date | None = None
+) -> str | None:
+    """One line for time-sensitive questions: the archive only knows up to its newest article.
+    An article dated after ``today`` (default: the clock's) is a typo, never "the newest"."""
     if not asks_about_now(question):
         return None
-    dated = [p for p in passages if p.published]
-    if not dated:
+    newest = newest_date((p.published for p in passages), until=today or date.today())
+    if newest is None:
         return "Note: the archive may be out of date, and these articles carry no dates."
-    newest = max(dated, key=lambda p: p.published)  # type: ignore[arg-type,return-value]
+    title = next(p.title for p in passages if p.published == newest)
     return (
-        f"Note: as of the newest matching article, {newest.published.isoformat()} "  # type: ignore[union-attr]
-        f"({newest.title}); newer events are not in the archive."
+        f"Note: as of the newest matching article, {newest.isoformat()} "
+        f"({title}); newer events are not in the archive."
     )

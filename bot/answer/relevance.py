@@ -25,23 +25,14 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.answer.lexicon import Locale
+from bot.answer.names import Name, is_title_or_calendar, names
 from bot.answer.places import is_known_place, is_located
-from bot.answer.text import (
-    TITLE_WORDS,
-    AnswerKind,
-    Name,
-    QuestionInfo,
-    analyze_question,
-    content_terms,
-    has_date,
-    is_calendar_word,
-    names,
-    numbers,
-    split_sentences,
-    term_in,
-    terms_match,
-    years,
-)
+from bot.answer.quantities import numbers
+from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms, is_country, term_in, terms_match
+from index.dates import has_date, years
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -173,9 +164,7 @@ def _new_names(info: QuestionInfo, sentence: str) -> list[tuple[Name, int, bool]
         fresh = [
             t
             for t in name.terms
-            if t not in TITLE_WORDS
-            and not is_calendar_word(t)
-            and not any(terms_match(t, q) for q in info.terms)
+            if not is_title_or_calendar(t) and not any(terms_match(t, q) for q in info.terms)
         ]
         if fresh:
             out.append((name, len(fresh), name.sentence_initial and len(name.terms) == 1))
@@ -255,6 +244,13 @@ def _years_present(info: QuestionInfo, passage: Passage) -> bool:
     return all(y in found for y in info.years)
 
 
+def _may_go_by_another_name(entity: tuple[str, ...]) -> bool:
+    """A country ("Pyongyang" for North Korea) or a one-word name ("GOP" in a story that says
+    "Republican") may be written otherwise; a name given in full ("Xi Jinping") is not: a
+    passage that has none of its words is not about it."""
+    return len(entity) == 1 or is_country(entity)
+
+
 def _allowed_missing(n_entities: int) -> int:
     """Entities a passage may lack: one of two or three (aliases: "Pyongyang" for "North Korea",
     "Washington" for "the US"), a third of more. The sentence check then demands the rarer ones.
@@ -269,8 +265,10 @@ def assess(info: QuestionInfo, passage: Passage, weights: Mapping[str, float]) -
     vocab = _vocabulary(passage_text(passage))
     missing = [e for e in info.entities if not _entity_found(e, vocab)]
     entity_cov = 1.0 - len(missing) / len(info.entities) if info.entities else 1.0
-    if len(missing) > _allowed_missing(len(info.entities)):
-        return Relevance(passage, False, "entity missing: " + " ".join(missing[0]), 0.0, entity_cov)
+    unaliased = [e for e in missing if not _may_go_by_another_name(e)]
+    if unaliased or len(missing) > _allowed_missing(len(info.entities)):
+        lost = (unaliased or missing)[0]
+        return Relevance(passage, False, "entity missing: " + " ".join(lost), 0.0, entity_cov)
     term_cov = (
         sum(1 for t in info.terms if term_in(t, vocab)) / len(info.terms) if info.terms else 0.0
     )
@@ -291,10 +289,13 @@ def assess_passages(
     question: str | QuestionInfo,
     passages: Sequence[Passage],
     weights: Mapping[str, float] | None = None,
+    *,
+    locale: Locale | None = None,
 ) -> list[Relevance]:
     """The gate's verdict on each passage, in the given order (``weights``: the
-    :func:`term_weights` of these passages, when the caller has them already)."""
-    info = question if isinstance(question, QuestionInfo) else analyze_question(question)
+    :func:`term_weights` of these passages, when the caller has them already; ``locale``: for
+    a question given as text)."""
+    info = question if isinstance(question, QuestionInfo) else analyze_question(question, locale)
     if not info.terms and not info.entities:
         return [Relevance(p, False, "question has no content words") for p in passages]
     if weights is None:
@@ -305,18 +306,24 @@ def assess_passages(
     return verdicts
 
 
-def relevant_passages(question: str | QuestionInfo, passages: Sequence[Passage]) -> list[Passage]:
+def relevant_passages(
+    question: str | QuestionInfo, passages: Sequence[Passage], *, locale: Locale | None = None
+) -> list[Passage]:
     """The passages that hold evidence for the question, in the given (ranked) order.
 
     An empty list means: refuse ("I couldn't find this in the archive").
     """
-    return [v.passage for v in assess_passages(question, passages) if v.relevant]
+    return [v.passage for v in assess_passages(question, passages, locale=locale) if v.relevant]
 
 
-def answer_type_hint(query: str) -> Callable[[str], bool] | None:
-    """For retrieval (``index.search.AnswerTypeHint``): asked who or where, a test of whether
-    a text names a new person or place; None for other questions."""
-    info = analyze_question(query)
-    if info.kind not in (AnswerKind.WHO, AnswerKind.WHERE):
-        return None
-    return lambda text: answer_type_score(info, text) >= 1.0
+def answer_type_hint(locale: Locale | None = None) -> Callable[[str], Callable[[str], bool] | None]:
+    """For retrieval (``index.search.AnswerTypeHint``): given a query asking who or where, a
+    test of whether a text names a new person or place; None for other questions."""
+
+    def hint(query: str) -> Callable[[str], bool] | None:
+        info = analyze_question(query, locale)
+        if info.kind not in (AnswerKind.WHO, AnswerKind.WHERE):
+            return None
+        return lambda text: answer_type_score(info, text) >= 1.0
+
+    return hint

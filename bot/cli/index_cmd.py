@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.cli.common import ExitCode, get_app, print_json, user_errors
+from bot.cli.common import ExitCode, err_console, fail, get_app, print_json, user_errors
+from index.errors import BuildRefused
 
 if TYPE_CHECKING:
-    from index.build import BuildReport
+    from index.build import BuildReport, IndexBuilder
+    from index.models import SourceFailure
 
 app = typer.Typer(help="Build and inspect the index.", no_args_is_help=True)
 
@@ -34,27 +36,26 @@ def build(
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl); only new or changed ones are embedded."""
     nd = get_app(ctx)
-    targets = list(paths) if paths else [nd.settings.articles_dir]
+    if paths:
+        targets = list(paths)
+    else:
+        # Relative defaults resolve against the working directory: say where we looked.
+        targets = [nd.settings.articles_dir]
+        if not nd.settings.articles_dir.is_dir():
+            fail(
+                f"no such folder: {nd.settings.articles_dir} (NEWSDESK_ARTICLES_DIR; "
+                "set it, pass --articles-dir, or name the paths to index)"
+            )
     console = Console(stderr=True)
     with user_errors():
-        if as_json or not console.is_terminal:
-            report = nd.builder.build(targets, rebuild=rebuild)
-        else:
-            with Progress(
-                TextColumn("embedding"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("articles"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("embed", total=None)
-
-                def on_progress(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                report = nd.builder.build(targets, rebuild=rebuild, progress=on_progress)
+        try:
+            report = _run_build(nd.builder, targets, rebuild, console, show=not as_json)
+        except BuildRefused as exc:
+            if as_json:
+                print_json({"refused": str(exc), "failed": _failed_json(exc.failures)})
+            else:
+                _print_failures(exc.failures)
+            fail(str(exc), ExitCode.PARTIAL if exc.failures else ExitCode.USAGE)
     if as_json:
         print_json(report.to_json())
     else:
@@ -63,11 +64,55 @@ def build(
         raise typer.Exit(int(ExitCode.PARTIAL))
 
 
+def _run_build(
+    builder: IndexBuilder, targets: list[Path], rebuild: bool, console: Console, *, show: bool
+) -> BuildReport:
+    if not (show and console.is_terminal):
+        return builder.build(targets, rebuild=rebuild)
+    with Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return builder.build(targets, rebuild=rebuild, progress=on_progress)
+
+
+def _failed_json(failures: list[SourceFailure]) -> list[dict[str, str]]:
+    return [{"path": f.path, "error": f.error} for f in failures]
+
+
+def _print_failures(failures: list[SourceFailure]) -> None:
+    err = err_console()
+    for failure in failures:
+        err.print(f"[yellow]skipped[/] {failure.path}: {failure.error}", soft_wrap=True)
+
+
+def skipped_line(skipped: dict[str, int]) -> str | None:
+    """'skipped 3 files of unsupported types (.pdf ×2, .docx ×1)', or None."""
+    if not skipped:
+        return None
+    total = sum(skipped.values())
+    kinds = ", ".join(
+        f"{suffix} ×{n}" for suffix, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    return f"skipped {total} file{'s' if total != 1 else ''} of unsupported types ({kinds})"
+
+
 def _print_summary(report: BuildReport) -> None:
     out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
-    for failure in report.failed:
-        err.print(f"[yellow]skipped[/] {failure.path}: {failure.error}", soft_wrap=True)
+    _print_failures(report.failed)
+    skipped = skipped_line(report.skipped_unsupported)
+    if skipped:
+        err_console().print(skipped, soft_wrap=True, markup=False)
     out.print(
         f"indexed: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.failed)} failed; "
@@ -99,15 +144,29 @@ def stats(
         "last_build": m.built_at.isoformat() if m.built_at else None,
         "date_range": [dates[0].isoformat(), dates[-1].isoformat()] if dates else None,
         "publishers": dict(publishers.most_common()),
+        # An incremental build killed after it changed chunks leaves the keyword side behind
+        # the vectors; searches still run, but new or changed articles miss their BM25 half.
+        "keyword_index_stale": m.bm25_stale or not gen.bm25_dir.is_dir(),
     }
+    warning = (
+        "the last build was interrupted and the keyword index is stale: "
+        "run `newsdesk index build` to finish it"
+        if data["keyword_index_stale"]
+        else None
+    )
+    data["warning"] = warning
     if as_json:
         print_json(data)
         return
     table = Table(show_header=False, box=None)
     for key, value in data.items():
+        if key in ("keyword_index_stale", "warning"):
+            continue
         if key == "publishers":
             value = ", ".join(f"{k} ({v})" for k, v in publishers.most_common(10))
         elif key == "date_range" and value:
             value = f"{value[0]} .. {value[1]}"
         table.add_row(key.replace("_", " "), str(value))
     Console().print(table)
+    if warning:
+        err_console().print(f"[yellow]warning:[/] {warning}", soft_wrap=True)

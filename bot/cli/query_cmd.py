@@ -27,6 +27,13 @@ SOURCE = typer.Option(
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of formatted text.")
 
 
+def _require_text(value: str, what: str) -> str:
+    """An empty question would be answered "I couldn't find this": it is a usage error."""
+    if not value.strip():
+        fail(f'{what} is empty: give it some words, e.g. newsdesk {what.split()[0]} "..."')
+    return value
+
+
 def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="What to look for."),
@@ -42,6 +49,7 @@ def search(
     as_json: bool = AS_JSON,
 ) -> None:
     """Ranked passages for QUERY (hybrid dense + keyword), without an answer."""
+    _require_text(query, "search QUERY")
     nd = get_app(ctx)
     filters = _filters(since, source)
     with user_errors():
@@ -75,6 +83,7 @@ def ask(
     """One answer to QUESTION, each claim cited \\[n] to the passage it came from."""
     from bot.render import render_terminal
 
+    _require_text(question, "ask QUESTION")
     nd = get_app(ctx)
     filters = _filters(since, source)
     with user_errors():
@@ -134,12 +143,12 @@ def chat(ctx: typer.Context) -> None:
     nd = get_app(ctx)
 
     def ask_in_conversation(question: str, conversation: Conversation):  # noqa: ANN202
-        with user_errors():
-            return nd.qa.ask(
-                question,
-                retrieval_query=conversation.retrieval_query(question),
-                told=conversation.told(question),
-            )
+        # Errors go to the REPL loop, which prints known ones on one line and keeps going.
+        return nd.qa.ask(
+            question,
+            retrieval_query=conversation.retrieval_query(question),
+            told=conversation.told(question),
+        )
 
     with user_errors():
         nd.searcher.generation()  # fail before the first prompt if there is no usable index

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.answer.extractive import REFUSAL_TEXT, ExtractiveAnswerer
-from bot.answer.text import content_terms, split_sentences
+from bot.answer.lexicon import Locale
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms
 from index.models import Passage
 
 ARTICLES = Path(__file__).resolve().parents[2] / "data" / "articles"
@@ -311,38 +313,46 @@ def _news(text: str, title: str = "House votes", n: int = 0) -> Passage:
 def test_home_country_and_time_framing_do_not_refuse_a_matching_passage(
     answerer: ExtractiveAnswerer,
 ) -> None:
-    # US news rarely writes "US" ("the House"), and "this week" dates the quiz, not the event.
+    # US news rarely writes "US" ("the council"), and "this week" dates the quiz, not the event.
     passage = _news(
-        "House Speaker Kevin McCarthy was ousted by a handful of hardliners on Tuesday. "
-        "Lawmakers will now elect a new speaker."
+        "Council Speaker Dana Pruitt was ousted by a handful of hardliners on Tuesday. "
+        "Members will now elect a new speaker."
     )
-    answer = answerer.answer(
-        "Which lawmaker was ousted as speaker of the US House this week?", [passage]
-    )
+    question = "Which councillor was ousted as speaker of the US council this week?"
+    home = ExtractiveAnswerer(locale=Locale.build(home_country=["United States"]))
+    answer = home.answer(question, [passage])
     assert not answer.refused
-    assert answer.text.startswith("House Speaker Kevin McCarthy was ousted")
+    assert answer.text.startswith("Council Speaker Dana Pruitt was ousted")
+    # With no home country set, "US" is a name the passage must hold, and it does not.
+    assert answerer.answer(question, [passage]).refused
 
 
 def test_a_headline_sentence_keeps_its_citation(answerer: ExtractiveAnswerer) -> None:
     # A headline has no full stop: the marker must still close it as its own claim.
     passage = _news(
-        "Patrick Dempsey named People's Sexiest Man Alive for 2023\n"
-        "The actor was announced on a talk show on Tuesday.",
-        title="People magazine names its Sexiest Man Alive",
+        "Lena Ortiz named Harbor Weekly's Baker of the Year for 2023\n"
+        "The chef was announced on a cooking show on Tuesday.",
+        title="Harbor Weekly names its Baker of the Year",
     )
-    answer = answerer.answer("Who was named People's Sexiest Man Alive of 2023?", [passage])
+    answer = answerer.answer("Who was named Harbor Weekly's Baker of the Year for 2023?", [passage])
     assert not answer.refused
-    assert answer.text.startswith("Patrick Dempsey named People's Sexiest Man Alive for 2023 [1].")
+    assert answer.text.startswith(
+        "Lena Ortiz named Harbor Weekly's Baker of the Year for 2023 [1]."
+    )
 
 
 def test_prefers_the_sentence_of_the_question_year(answerer: ExtractiveAnswerer) -> None:
     passage = _news(
-        "Chris Evans was named People magazine's Sexiest Man Alive for 2022 last year. "
-        "Patrick Dempsey was named People magazine's Sexiest Man Alive for 2023 on Tuesday.",
-        title="Sexiest Man Alive",
+        "Tom Reyes was named Harbor Weekly's Baker of the Year for 2022 last year. "
+        "Lena Ortiz was named Harbor Weekly's Baker of the Year for 2023 on Tuesday.",
+        title="Baker of the Year",
     )
-    answer = answerer.answer("Who was named People's Sexiest Man Alive of 2023?", [passage])
-    assert answer.text.startswith("Patrick Dempsey")
+    answer = answerer.answer("Who was named Harbor Weekly's Baker of the Year for 2023?", [passage])
+    assert answer.text.startswith("Lena Ortiz")
+    earlier = answerer.answer(
+        "Who was named Harbor Weekly's Baker of the Year for 2022?", [passage]
+    )
+    assert earlier.text.startswith("Tom Reyes")
 
 
 def test_further_sentences_stay_on_what_was_asked(answerer: ExtractiveAnswerer) -> None:
@@ -371,7 +381,7 @@ def test_further_sentences_stay_on_what_was_asked(answerer: ExtractiveAnswerer) 
     assert all("artillery" in s for s in sentences), sentences
 
 
-def _dated(text: str, published: date, n: int, title: str = "World Series") -> Passage:
+def _dated(text: str, published: date, n: int, title: str = "Coastal Cup") -> Passage:
     return Passage(
         chunk_id=f"d:{n}",
         article_id=f"d{n}",
@@ -384,28 +394,36 @@ def _dated(text: str, published: date, n: int, title: str = "World Series") -> P
 
 def test_asked_about_this_week_an_earlier_episode_loses(answerer: ExtractiveAnswerer) -> None:
     # Ranked first, but four years older than the newest passage: last time's winner.
-    old = _dated(
-        "The Washington Nationals won the World Series, beating Houston.", date(2019, 10, 31), 1
-    )
-    new = _dated("The Texas Rangers won the World Series, beating Arizona.", date(2023, 11, 2), 2)
-    answer = answerer.answer("Which team won the World Series this week?", [old, new])
-    assert answer.text.startswith("The Texas Rangers") and answer.citations[0].passage is new
+    old = _dated("The Ridgefield Owls won the Coastal Cup, beating Marlow.", date(2019, 10, 31), 1)
+    new = _dated("The Port Lenn Herons won the Coastal Cup, beating Dunmore.", date(2023, 11, 2), 2)
+    answer = answerer.answer("Which team won the Coastal Cup this week?", [old, new])
+    assert answer.text.startswith("The Port Lenn Herons") and answer.citations[0].passage is new
     # Not asked about now: no preference for the newer report.
-    plain = answerer.answer("Which team won the World Series in 2019?", [old, new])
-    assert plain.text.startswith("The Washington Nationals")
+    plain = answerer.answer("Which team won the Coastal Cup in 2019?", [old, new])
+    assert plain.text.startswith("The Ridgefield Owls")
 
 
 def test_asked_about_now_a_sentence_dated_to_a_past_year_loses(
     answerer: ExtractiveAnswerer,
 ) -> None:
     history = _dated(
-        "1987 — The Minnesota Twins won the World Series, beating the St. Louis Cardinals.",
+        "1987 — The Easton Larks won the Coastal Cup, beating the Glenby Foxes.",
         date(2023, 11, 2),
         1,
     )
-    new = _dated("The Texas Rangers won the World Series, beating Arizona.", date(2023, 11, 2), 2)
-    answer = answerer.answer("Which team won the World Series this week?", [history, new])
-    assert answer.text.startswith("The Texas Rangers")
+    new = _dated("The Port Lenn Herons won the Coastal Cup, beating Dunmore.", date(2023, 11, 2), 2)
+    answer = answerer.answer("Which team won the Coastal Cup this week?", [history, new])
+    assert answer.text.startswith("The Port Lenn Herons")
+
+
+def test_a_future_dated_passage_is_not_the_present(answerer: ExtractiveAnswerer) -> None:
+    # Dated 2099 (a typo in the source): taken as "now", it would make every real report
+    # equally stale, and the older one, ranked first, would win.
+    old = _dated("The Easton Larks won the Coastal Cup, beating Glenby.", date(2019, 10, 31), 1)
+    typo = _dated("Fireworks will open the harbour festival.", date(2099, 1, 1), 2, "Festival")
+    new = _dated("The Port Lenn Herons won the Coastal Cup, beating Dunmore.", date(2023, 11, 2), 3)
+    answer = answerer.answer("Which team won the Coastal Cup this week?", [old, new, typo])
+    assert answer.text.startswith("The Port Lenn Herons"), answer.text
 
 
 def test_the_same_news_told_twice_is_quoted_once(answerer: ExtractiveAnswerer) -> None:
@@ -434,51 +452,51 @@ def test_the_same_news_told_twice_is_quoted_once(answerer: ExtractiveAnswerer) -
 def test_a_short_sentence_on_the_same_story_is_not_a_restatement(
     answerer: ExtractiveAnswerer,
 ) -> None:
-    # Sharing "GOP" and "Wednesday" with the best sentence does not make the place a repeat.
+    # Sharing "HPL" and "Wednesday" with the best sentence does not make the place a repeat.
     passage = _news(
-        "The fourth GOP presidential debate will take place from 8 to 10 p.m. ET on Wednesday. "
-        "Four Republican presidential candidates faced off Wednesday in the fourth GOP primary "
-        "debate, with campaign rivalries heating up on stage in Tuscaloosa, Alabama.",
-        title="Fourth Republican debate",
+        "The third HPL leadership debate will take place from 8 to 10 p.m. ET on Wednesday. "
+        "Four Harbor Party leadership candidates faced off Wednesday in the third HPL "
+        "debate, with rivalries heating up on stage in Marlow, Alabama.",
+        title="Third Harbor Party debate",
     )
-    question = "Where did the fourth Republican presidential debate take place this week?"
+    question = "Where did the third Harbor Party leadership debate take place this week?"
     assert "Alabama" in answerer.answer(question, [passage]).text
 
 
 def test_a_question_in_the_text_is_never_quoted_as_an_answer(
     answerer: ExtractiveAnswerer,
 ) -> None:
-    # Headlines ask ("Who is Emmett Shear, the interim CEO of OpenAI?"); they assert nothing.
+    # Headlines ask ("Who is Tova Lind, the interim CEO of Quillsoft?"); they assert nothing.
     passage = _news(
-        "Who is Emmett Shear, the interim CEO of OpenAI?\n"
-        "Sam Altman will return as CEO of OpenAI, the company said on Wednesday.",
-        title="OpenAI",
+        "Who is Tova Lind, the interim CEO of Quillsoft?\n"
+        "Rafe Okoro will return as CEO of Quillsoft, the company said on Wednesday.",
+        title="Quillsoft",
     )
-    answer = answerer.answer("Who is the CEO of OpenAI?", [passage])
+    answer = answerer.answer("Who is the CEO of Quillsoft?", [passage])
     assert "?" not in answer.text
-    assert answer.text.startswith("Sam Altman will return as CEO")
+    assert answer.text.startswith("Rafe Okoro will return as CEO")
 
 
 def test_a_sentence_stating_the_questions_figure_wins(answerer: ExtractiveAnswerer) -> None:
     # The clause covers more of the question's words; only the signing states its $700 million.
     clause = _news(
-        "Shohei Ohtani can opt out of his record-breaking baseball contract if Dodgers owner "
-        "Mark Walter leaves the team.",
-        title="Ohtani's contract clauses",
+        "Dario Venn can opt out of his record-breaking football contract if Gulls owner "
+        "Mark Wole leaves the club.",
+        title="Venn's contract clauses",
         n=1,
     )
     signing = _news(
-        "Ohtani wound up signing for $700 million with the Los Angeles Dodgers, the baseball "
+        "Venn wound up signing for $300 million with the Harbor City Gulls, the football "
         "star announced on Saturday.",
-        title="Ohtani signs record contract with US team",
+        title="Venn signs record contract with US club",
         n=2,
     )
     question = (
-        "Baseball star Shohei Ohtani signed a record-breaking $700 million contract "
-        "with which US team?"
+        "Football star Dario Venn signed a record-breaking $300 million contract "
+        "with which US club?"
     )
     answer = answerer.answer(question, [clause, signing])
-    assert answer.text.startswith("Ohtani wound up signing for $700 million"), answer.text
+    assert answer.text.startswith("Venn wound up signing for $300 million"), answer.text
 
 
 def test_sentences_already_told_are_not_quoted_again(answerer: ExtractiveAnswerer) -> None:
@@ -506,15 +524,16 @@ def test_sentences_already_told_are_not_quoted_again(answerer: ExtractiveAnswere
 
 def test_asked_which_state_the_sentence_naming_a_state_wins(answerer: ExtractiveAnswerer) -> None:
     expelled = _news(
-        "Embattled Rep. George Santos was expelled from Congress Friday after a scathing "
-        "House Ethics Committee report.",
-        title="George Santos expelled",
+        "Embattled Councillor Alder Dorne was expelled from the assembly Friday after a "
+        "scathing Parish Ethics Board report.",
+        title="Alder Dorne expelled",
         n=1,
     )
     native = _news(
-        "The New York native has been mired in controversy since before Santos entered Congress.",
-        title="Who is George Santos?",
+        "The New York native has been mired in controversy since before Dorne entered the "
+        "assembly.",
+        title="Who is Alder Dorne?",
         n=2,
     )
-    answer = answerer.answer("Which state is Santos from?", [expelled, native])
+    answer = answerer.answer("Which state is Dorne from?", [expelled, native])
     assert answer.text.startswith("The New York native"), answer.text

@@ -158,3 +158,33 @@ def test_no_text_and_no_passages() -> None:
     assert check_citations("", PASSAGES) == CheckedText("", [], 0)
     out = check_citations("North Korea sent approximately 14,000 troops [1].", [])
     assert out.text == "" and out.dropped == 1
+
+
+def test_a_grouped_marker_cites_each_of_its_passages() -> None:
+    passages = [
+        _passage("a", "Mara Holt opened the Veltra bridge on Monday, the council said."),
+        _passage("b", "The Veltra bridge was opened by Mara Holt on Monday."),
+    ]
+    for marker in ("[1, 2]", "[1; 2]", "[ 1,2 ]"):
+        out = check_citations(f"Mara Holt opened the Veltra bridge on Monday {marker}.", passages)
+        assert out.text == "Mara Holt opened the Veltra bridge on Monday [1][2].", marker
+        assert [c.passage.article_id for c in out.citations] == ["a", "b"]
+
+
+def test_a_similar_name_does_not_support_a_claim() -> None:
+    harrison = _passage("h", "Governor Lee Harrison praised the harbour plan on Friday.")
+    assert check_citations("Governor Harrison praised the harbour plan [1].", [harrison]).citations
+    out = check_citations("Governor Harris praised the harbour plan [1].", [harrison])
+    assert out.citations == [] and out.dropped == 1
+    verdict = support("Niger praised the harbour plan.", _passage("n", "Nigeria praised the plan."))
+    assert not verdict.supported and verdict.missing_names == frozenset({"Niger"})
+
+
+def test_a_demonym_supports_the_country_it_names() -> None:
+    passage = _passage("us", "American officials said 40 drones were sent to Veltra.")
+    out = check_citations(
+        "US officials said 40 drones were sent to Veltra [1].", passages=[passage]
+    )
+    assert out.citations and out.dropped == 0
+    assert check_citations("U.S. officials said 40 drones were sent [1].", [passage]).citations
+    assert not check_citations("UK officials said 40 drones were sent [1].", [passage]).citations

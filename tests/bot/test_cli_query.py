@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.text import split_sentences, strip_markers
+from bot.answer.markers import strip_markers
+from bot.answer.sentences import split_sentences
 from bot.app import App
 from config.settings import load_settings
 from tests.cli_helpers import run_cli
@@ -115,8 +116,13 @@ def test_chat_transcript_with_follow_up_and_stable_numbers(seed_app: App, capsys
     monkeypatch.setattr("sys.stdin", io.StringIO(script))  # piped stdin, no terminal
     result = run_cli(capsys, "chat", app=seed_app)
     assert result.code == 0, result.err
-    assert "Shoigu" in result.out
-    assert result.out.count("[1]") >= 2
+    first, more = _answers(result.out)
+    assert "Shoigu" in first and "[1]" in first
+    # The follow-up is answered (not refused) with new lines, and its citation of the same
+    # article keeps the number [1]: every source line for [1] names one article.
+    assert more and "[1]" in more and more != first, result.out
+    sources_for_1 = {line for line in result.out.splitlines() if line.startswith("[1] ")}
+    assert len(sources_for_1) == 1, sources_for_1
 
 
 def test_chat_tell_me_more_brings_new_lines(seed_app: App, capsys, monkeypatch):

@@ -215,3 +215,21 @@ def test_asking_for_more_brings_what_was_already_told() -> None:
     # Asked again (or anew), the best answer may well be the same sentences.
     assert conv.told("How many shells went to Russia?") == []
     assert Conversation().told("tell me more") == []
+
+
+def test_grouped_markers_are_renumbered_too() -> None:
+    conv = Conversation()
+    conv.record("q1", answer("q1", "A [1].", KURSK))
+    shown = conv.record("q2", answer("q2", "B and A [1, 2]. B [1].", SHELLS, KURSK))
+
+    assert shown.text == "B and A [2][1]. B [2]."
+    assert conv.referenced_passage("compare [1, 2]") == KURSK
+    assert conv.unknown_references("what about [2; 7]?") == [7]
+
+
+def test_the_stable_numbers_are_what_sources_lists() -> None:
+    conv = Conversation()
+    conv.record("q1", answer("q1", "A [1].", KURSK))
+    conv.record("q2", answer("q2", "B [1]. A [2].", SHELLS, KURSK))
+
+    assert [(c.n, c.passage.article_id) for c in conv.sources()] == [(1, "kursk"), (2, "shells")]

@@ -282,6 +282,7 @@ def test_parse_reply_strips_reasoning_blocks() -> None:
 def test_is_refusal_needs_no_markers() -> None:
     assert is_refusal(REFUSAL_TEXT)
     assert not is_refusal(f"{REFUSAL_TEXT} But 11,000 soldiers went to Kursk [1].")
+    assert not is_refusal(f"{REFUSAL_TEXT} But 11,000 soldiers went to Kursk [1, 2].")
 
 
 def test_build_messages_is_deterministic() -> None:

@@ -6,21 +6,16 @@ from datetime import date
 
 import pytest
 
+from bot.answer.quantities import numbers
+from bot.answer.question import AnswerKind, analyze_question
 from bot.answer.relevance import (
     answer_type_score,
     assess_passages,
     relevant_passages,
 )
-from bot.answer.text import (
-    AnswerKind,
-    analyze_question,
-    content_terms,
-    has_date,
-    numbers,
-    split_sentences,
-    terms_match,
-    years,
-)
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms, terms_match
+from index.dates import has_date, years
 from index.models import Passage
 
 
@@ -75,11 +70,43 @@ def test_split_sentences_handles_abbreviations_numbers_and_quotes() -> None:
     ]
 
 
-def test_terms_are_stemmed_and_stopwords_dropped() -> None:
+def test_words_are_stemmed_and_stopwords_dropped() -> None:
     assert content_terms("The shells were sent and deployed") == ["shell", "send", "deploy"]
-    assert content_terms("the U.S. told us") == ["us"]  # the acronym stays, the pronoun goes
-    assert terms_match("korea", "korean") and terms_match("ukraine", "ukrainian")
-    assert not terms_match("iran", "iraq")
+    assert content_terms("the U.S. told us") == ["US"]  # the acronym stays, the pronoun goes
+
+
+def test_words_are_stemmed_as_the_keyword_index_stems_them() -> None:
+    from index.keyword import tokenize
+
+    text = "deployments of shells and rockets continued at meetings"
+    assert content_terms(text) == list(tokenize([text])[0])
+
+
+def test_names_are_matched_whole() -> None:
+    assert content_terms("Talks in Beijing ended") == ["talk", "Beijing", "end"]
+    assert not terms_match("Niger", "Nigeria")
+    assert not terms_match("India", "Indiana")
+    assert not terms_match("Harris", "Harrison")
+    assert not terms_match("Harris", "Harry")  # the stemmer makes both "harri"
+    assert not terms_match("Iran", "Iraq")
+    # Opening a sentence a capital says nothing, so the word is stemmed ("Beijing" -> "beij")
+    # and still matches the name.
+    assert content_terms("Beijing said no.") == ["beij"]
+    assert terms_match("Beijing", "beij")
+    # Title case (a headline) still matches the question's lower-case words.
+    assert terms_match("Vows", "vow") and terms_match("President", "presid")
+
+
+def test_demonyms_and_country_forms_are_the_country() -> None:
+    assert content_terms("American, U.S. and United States officials") == [
+        "US",
+        "US",
+        "US",
+        "offici",
+    ]
+    assert content_terms("Nigerian troops") == ["Nigeria", "troop"]
+    assert content_terms("Nigerien troops") == ["Niger", "troop"]
+    assert content_terms("Ukrainian and Iranian drones") == ["Ukraine", "Iran", "drone"]
 
 
 def test_numbers_and_years_are_normalised() -> None:
@@ -101,17 +128,17 @@ def test_numbers_and_years_are_normalised() -> None:
         ("When did North Korea announce its first naval destroyer?", AnswerKind.WHEN),
         ("Where did Choe and Lavrov meet?", AnswerKind.WHERE),
         ("Which region were troops deployed to?", AnswerKind.WHERE),
-        ("Which musician will headline the halftime show?", AnswerKind.WHO),
+        ("Which musician will open the harvest festival?", AnswerKind.WHO),
         ("How many artillery shells has North Korea sent?", AnswerKind.HOW_MANY),
         ("How much did the tickets cost?", AnswerKind.HOW_MUCH),
         ("What did the watchdog group classify the alliance as?", AnswerKind.WHAT),
         ("In what year did Kim Il Sung visit Moscow?", AnswerKind.WHEN),
         ("Did Russia confirm the deployment?", AnswerKind.YES_NO),
         ("Why did Pyongyang confirm it?", AnswerKind.OTHER),
-        ("Hollywood writers went on strike. Who leads the actors' union?", AnswerKind.WHO),
-        # "this week" frames the time of the news; the asked-for thing is the institution.
-        ("Which US institution this week released a code of conduct?", AnswerKind.WHAT),
-        ("Which day this week was dedicated to volunteering?", AnswerKind.WHEN),
+        ("Dock workers went on strike. Who leads the porters' union?", AnswerKind.WHO),
+        # "this week" frames the time of the news; the asked-for thing is the agency.
+        ("Which US agency this week published a new style guide?", AnswerKind.WHAT),
+        ("Which day this week was set aside for tree planting?", AnswerKind.WHEN),
     ],
 )
 def test_answer_kind(question: str, kind: AnswerKind) -> None:
@@ -119,14 +146,15 @@ def test_answer_kind(question: str, kind: AnswerKind) -> None:
 
 
 def test_question_entities_terms_and_years() -> None:
-    info = analyze_question("Who won the 2022 World Cup final in Qatar?")
-    assert ("world", "cup") in info.entities and ("qatar",) in info.entities
+    info = analyze_question("Who won the 2022 Harbor Cup final in Veltra?")
+    assert ("Harbor", "Cup") in info.entities and ("Veltra",) in info.entities
     assert info.years == frozenset({2022})
     assert "win" in info.terms and "final" in info.terms
     # A demonym used as an adjective is a term, not an entity the passage must name.
-    assert analyze_question("Which American football team won?").entities == ()
-    assert analyze_question("Former President Donald Trump was found liable where?").entities == (
-        ("donald", "trump"),
+    assert analyze_question("Which American rugby club won?").entities == ()
+    assert analyze_question("Which Nigerian rugby club won?").entities == ()
+    assert analyze_question("Former Mayor Ada Morrow was found liable where?").entities == (
+        ("Ada", "Morrow"),
     )
 
 
@@ -185,17 +213,45 @@ def test_year_must_match_text_or_publication_date() -> None:
 
 
 def test_restating_passage_without_the_answer_type_is_not_evidence() -> None:
+    question = "Who will win the Harbor Cup final in Veltra?"
     preview = _passage(
-        "Argentina and France meet in the World Cup final on Sunday in Qatar. Fans of both "
-        "teams hope their side will win the final.",
-        title="World Cup final preview",
+        "The Harbor Cup final is on Sunday in Veltra. Fans hope their side will win the final.",
+        title="Harbor Cup final preview",
     )
-    verdicts = assess_passages("Who will win the World Cup final in Qatar?", [preview])
-    # "Argentina" and "France" are new names, so a "who" passage needs more: here it passes on
-    # answer type; the check that matters is that a preview without any name fails.
-    assert verdicts[0].relevant
-    nameless = _passage("The final is on Sunday in Qatar and fans hope their side will win.")
-    assert not assess_passages("Who will win the World Cup final in Qatar?", [nameless])[0].relevant
+    verdict = assess_passages(question, [preview])[0]
+    assert not verdict.relevant
+    assert verdict.reason == "no sentence holds a who answer"
+    # The same passage naming the finalists holds a possible answer (a new name).
+    named = _passage(
+        "Ostrava Rovers meet Port Lenn in the Harbor Cup final on Sunday in Veltra. "
+        "Fans hope their side will win the final.",
+        title="Harbor Cup final preview",
+    )
+    assert assess_passages(question, [named])[0].relevant
+
+
+def test_a_passage_about_nigeria_is_no_evidence_about_niger() -> None:
+    question = "How many soldiers did Niger send to the border?"
+    nigeria = _passage("Nigeria sent 500 soldiers to the border on Monday.", pid="ng")
+    niger = _passage("Niger sent 300 soldiers to the border on Monday.", pid="ne")
+    assert relevant_passages(question, [nigeria]) == []
+    assert relevant_passages(question, [nigeria, niger]) == [niger]
+    # The demonym names the country: "Nigerien soldiers" is about Niger.
+    nigerien = _passage("About 300 Nigerien soldiers were sent to the border.", pid="ne2")
+    assert relevant_passages(question, [nigerien]) == [nigerien]
+
+
+def test_a_passage_about_indiana_is_no_evidence_about_india() -> None:
+    question = "Who won the cricket final in India?"
+    indiana = _passage("Mara Holt won the cricket final in Indiana on Sunday.", pid="in-us")
+    india = _passage("Dev Sarin won the cricket final in India on Sunday.", pid="in")
+    assert relevant_passages(question, [indiana, india]) == [india]
+
+
+def test_american_in_the_passage_is_the_us_of_the_question() -> None:
+    question = "How many drones did the US send to Veltra?"
+    passage = _passage("American officials said 40 drones were sent to Veltra.", pid="us")
+    assert relevant_passages(question, [passage]) == [passage]
 
 
 def test_reasons_are_reported() -> None:
@@ -213,13 +269,48 @@ def test_question_without_content_words_is_refused() -> None:
 
 
 def test_question_framing_and_home_country_are_not_required_terms() -> None:
-    from bot.answer.text import analyze_question
+    from bot.answer.lexicon import Locale
 
-    info = analyze_question("Which Republican candidate dropped out of the US race last weekend?")
+    us = Locale.build(home_country=["United States"])
+    question = "Which Republican candidate left the US governor race last weekend?"
+    info = analyze_question(question, us)
     assert info.entities == ()
     assert not {"week", "weekend", "last"} & set(info.terms)
     # Nor a term: US news rarely writes "US" (measured: one more RealTime QA answer right).
-    assert "us" not in info.terms
-    assert analyze_question("Which state sued Meta?").terms[:2] == ("state", "sue")
+    assert "US" not in info.terms
+    # Any form of the home country is the home country; another country is an entity.
+    assert analyze_question("Which American state sued Acme?", us).entities == (("Acme",),)
+    assert analyze_question(question.replace("US", "UK"), us).entities == (("UK",),)
+    # Without a home country (the default locale) the US is an entity like any other.
+    assert analyze_question(question).entities == (("US",),)
+    assert analyze_question("Which state sued Acme?").terms[:2] == ("state", "sue")
     # Part of a name it stays: the US Open is not the setting.
-    assert analyze_question("Who won the US Open?").entities == (("us", "open"),)
+    assert analyze_question("Who won the US Open?", us).entities == (("US", "Open"),)
+
+
+def test_framing_words_come_from_the_locale() -> None:
+    from bot.answer.lexicon import Locale
+
+    question = "Who won the regatta this fortnight?"
+    assert "fortnight" in analyze_question(question).terms
+    locale = Locale.build(framing_words=["fortnight"])
+    assert "fortnight" not in analyze_question(question, locale).terms
+
+
+def test_a_person_named_in_full_must_be_in_the_passage() -> None:
+    # Three entities, one may be missing -- as an alias ("Pyongyang" for North Korea) -- but
+    # not a full name: a passage with none of its words is not about that person.
+    question = "When did Harbor Party leader Ada Morrow visit Veltra in Nigeria?"
+    other = _passage("Ola Brandt visited Veltra in Nigeria on Thursday, the party said.")
+    assert relevant_passages(question, [other]) == []
+    assert assess_passages(question, [other])[0].reason == "entity missing: Ada Morrow"
+    named = _passage("Ada Morrow visited Veltra on Thursday, the party said.")
+    assert relevant_passages(question, [named]) == [named]  # the country may go unsaid
+
+
+def test_a_name_matches_itself_in_any_case_and_its_plural() -> None:
+    assert content_terms("the FIFA cup and the Fifa cup") == ["Fifa", "cup", "Fifa", "cup"]
+    assert terms_match("Europeans", "European") and terms_match("Democrat", "Democrats")
+    assert content_terms("European and African leaders") == ["Europe", "Africa", "leader"]
+    # Words keep the leniency names lose: derivations the stemmer keeps apart.
+    assert terms_match("histor", "histori") and not terms_match("Niger", "Nigeria")

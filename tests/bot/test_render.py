@@ -9,6 +9,7 @@ from rich.console import Console, RenderableType
 
 from bot.answer.models import Answer, Citation
 from bot.render import (
+    claims_citing,
     nearest_articles,
     quote,
     render_sources,
@@ -130,3 +131,14 @@ def test_nearest_articles_limit() -> None:
     many = [Passage(f"a{i}-0", f"a{i}", f"T{i}", "t", 0.1) for i in range(8)]
 
     assert [p.article_id for p in nearest_articles(many, limit=3)] == ["a0", "a1", "a2"]
+
+
+def test_a_grouped_marker_quotes_the_sentence_it_cites() -> None:
+    text = "North Korea shipped 9 million shells [1, 2]. Troops went too [1]."
+
+    assert claims_citing(text, 2) == ["North Korea shipped 9 million shells [1, 2]."]
+    assert claims_citing(text, 1) == [
+        "North Korea shipped 9 million shells [1, 2].",
+        "Troops went too [1].",
+    ]
+    assert claims_citing(text, 12) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -12,6 +13,7 @@ from rich.console import Console
 from bot.answer.models import Answer, Citation
 from bot.conversation import Conversation
 from bot.repl import HELP, INTRO, PROMPT, run_repl
+from index.errors import IndexMissing
 from index.models import Passage
 
 KURSK = Passage(
@@ -195,24 +197,31 @@ def test_help_sources_when_empty_and_unknown_command() -> None:
     ]
 
 
-def test_error_in_callback_is_one_line_and_the_loop_goes_on() -> None:
+def test_error_in_callback_is_one_line_and_the_loop_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     ask = FakeAsk(
         {
-            "boom?": RuntimeError("index not built: run `newsdesk index build`"),
+            "boom?": IndexMissing("no index at /x: run `newsdesk index build` first"),
             "silent?": ValueError(),
             "What did North Korea send?": cited("q", "Shells went [1].", SHELLS),
         }
     )
-    _, lines = run(["boom?", "silent?", "What did North Korea send?", "/quit"], ask)
+    with caplog.at_level(logging.ERROR, logger="bot.repl"):
+        _, lines = run(["boom?", "silent?", "What did North Korea send?", "/quit"], ask)
 
     assert lines[1:6] == [
-        "Error: index not built: run `newsdesk index build`",
+        "error: no index at /x: run `newsdesk index build` first",
         "",
-        "Error: ValueError",
+        "error: unexpected ValueError (traceback logged)",
         "",
         "Shells went [1].",
     ]
     assert "[1] Shells to Moscow — Daily, 2025-06-04 — https://example.org/shells" in lines
+    # The known error is not logged as a bug; the unknown one keeps its traceback.
+    [record] = caplog.records
+    assert "silent?" in record.getMessage() and record.exc_info is not None
+    assert record.exc_info[0] is ValueError
 
 
 @pytest.mark.parametrize("end", [EOFError, KeyboardInterrupt])

@@ -45,7 +45,8 @@ def test_env_beats_dotenv_beats_defaults(monkeypatch: pytest.MonkeyPatch, tmp_pa
     [
         ("NEWSDESK_CHROMA_URL", "not a url", "NEWSDESK_CHROMA_URL: "),
         ("NEWSDESK_EMBED_MODEL", "no-such-model", "NEWSDESK_EMBED_MODEL: unknown embedding model"),
-        ("NEWSDESK_INDEX_DIR", "/proc/newsdesk-index", "NEWSDESK_INDEX_DIR: index folder"),
+        ("NEWSDESK_INDEX_DIR", "/etc/hostname", "NEWSDESK_INDEX_DIR: index folder"),
+        ("NEWSDESK_CHROMA_TIMEOUT_S", "0", "NEWSDESK_CHROMA_TIMEOUT_S: "),
         ("NEWSDESK_TOP_K", "many", "NEWSDESK_TOP_K: "),
     ],
 )
@@ -76,3 +77,43 @@ def test_sentence_transformers_folder_is_accepted(monkeypatch: pytest.MonkeyPatc
     (model / "config.json").write_text("{}")
     monkeypatch.setenv("NEWSDESK_EMBED_MODEL", str(model))
     assert load_settings().embed_model == str(model)
+
+
+def test_loading_settings_writes_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    # The default index folder (var/index under the working directory) and an explicit one
+    # that does not exist yet: neither is created, and no probe file is written anywhere.
+    monkeypatch.setenv("NEWSDESK_INDEX_DIR", str(tmp_path / "deep" / "index"))
+    settings = load_settings()
+    assert settings.index_dir == tmp_path / "deep" / "index"
+    load_settings(index_dir=None)
+    monkeypatch.delenv("NEWSDESK_INDEX_DIR")
+    load_settings()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_chunk_overlap_must_be_below_chunk_size(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NEWSDESK_CHUNK_TOKENS", "100")
+    monkeypatch.setenv("NEWSDESK_CHUNK_OVERLAP", "100")
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    message = str(exc.value)
+    assert "NEWSDESK_CHUNK_OVERLAP (100)" in message and "NEWSDESK_CHUNK_TOKENS (100)" in message
+    assert "\n" not in message
+
+
+def test_chunk_overlap_error_in_the_cli_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    monkeypatch.setenv("NEWSDESK_CHUNK_OVERLAP", "200")  # default chunk size is 180
+    (tmp_path / "a.txt").write_text("Headline\n\nSome words about a harbour.\n")
+    result = run_cli(capsys, "index", "build", str(tmp_path / "a.txt"))
+    assert result.code == 1
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "NEWSDESK_CHUNK_TOKENS" in lines[0], result.err
+    assert not (tmp_path / "var").exists()
+
+
+def test_chroma_timeout_setting(monkeypatch: pytest.MonkeyPatch):
+    assert load_settings().chroma_timeout_s == 5.0
+    monkeypatch.setenv("NEWSDESK_CHROMA_TIMEOUT_S", "1.5")
+    assert load_settings().chroma_timeout_s == 1.5

@@ -12,6 +12,7 @@ from index.chunk import Chunker
 from index.errors import IndexLocked, IndexMissing, ModelMismatch
 from index.keyword import KeywordIndex
 from index.models import Article, LoadReport, SourceFailure
+from index.sources import load_paths
 from index.store import ArticleEntry, IndexStore
 
 
@@ -24,10 +25,11 @@ def test_first_build_indexes_every_seed_article(
     gen = store.open_current()
     assert report.chunks == gen.count() == gen.manifest.chunk_count > 5
     # Offsets quote the cleaned text exactly, and every chunk carries its article's metadata.
+    cleaned = {a.id: a.text for a in load_paths([seed_dir]).articles}
     for passage in gen.iter_all_passages():
         assert passage.article_id in gen.manifest.articles
         assert passage.path.endswith(".txt")
-        assert passage.end - passage.start == len(passage.text)
+        assert cleaned[passage.article_id][passage.start : passage.end] == passage.text
     assert len(KeywordIndex.load(gen.bm25_dir)) == gen.count()
 
 

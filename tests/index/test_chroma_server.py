@@ -74,11 +74,15 @@ def test_build_search_and_rebuild_on_a_chroma_server(
     second = builder.build([seed_dir])
     assert second.removed == 1 and store.open_current().count() == second.chunks < first.chunks
 
-    # Rebuild swaps to a new collection and drops the old one from the server.
+    # Rebuild swaps to a new collection; the superseded one stays for one build (a reader that
+    # read the old pointer finishes its question on it) and the next build drops it.
     old = store.current_name()
     builder.build([seed_dir], rebuild=True)
     import chromadb
 
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_url.rsplit(":", 1)[1]))
+    names = {c.name for c in client.list_collections()}
+    assert {f"newsdesk-{store.current_name()}", f"newsdesk-{old}"} <= names
+    builder.build([seed_dir])
     names = {c.name for c in client.list_collections()}
     assert f"newsdesk-{store.current_name()}" in names and f"newsdesk-{old}" not in names

@@ -27,6 +27,7 @@ from index.search import (
     fuse,
     interleave,
     merge_by_article,
+    present_of,
     shingles,
     weight_by_recency,
 )
@@ -98,10 +99,10 @@ def test_recency_lifts_this_weeks_report_over_last_years_equal_match():
         "mid#0": _p("mid#0", "x", published=date(2023, 10, 20)),
         "undated#0": _p("undated#0", "x"),
     }
-    fused = [("old#0", 1.0), ("mid#0", 0.99), ("new#0", 0.97), ("undated#0", 0.96)]
+    fused = [("undated#0", 1.0), ("old#0", 0.99), ("mid#0", 0.98), ("new#0", 0.97)]
     ranked = weight_by_recency(fused, passages, newest, weight=0.5, days=7)
-    # Known to be old steps back; undated is not known to be old.
-    assert [cid for cid, _ in ranked] == ["new#0", "undated#0", "mid#0", "old#0"]
+    # Known to be old steps back; undated is not known to be new and gets no raise either.
+    assert [cid for cid, _ in ranked] == ["new#0", "mid#0", "undated#0", "old#0"]
     assert all(0.0 <= s <= 1.0 for _, s in ranked)
     # A match that is much better still wins: recency only reorders near-equals.
     strong = [("old#0", 1.0), ("new#0", 0.5)]
@@ -111,12 +112,42 @@ def test_recency_lifts_this_weeks_report_over_last_years_equal_match():
 
 def test_a_question_naming_an_earlier_year_is_not_pulled_to_the_present():
     newest = date(2023, 11, 3)
-    assert asks_about_the_past("Who won the 2019 World Series?", newest)
-    assert not asks_about_the_past("Who dropped out of the 2024 race?", newest)
-    assert not asks_about_the_past("Who won the World Series this week?", newest)
+    assert asks_about_the_past("Who won the 2019 Coastal Cup?", newest)
+    assert not asks_about_the_past("Who left the 2024 mayoral contest?", newest)
+    assert not asks_about_the_past("Who won the Coastal Cup this week?", newest)
     assert not asks_about_the_past("How many of the 1500 workers struck?", newest)
     # Amounts are not years (the same reading as the answerers', index/dates.py).
     assert not asks_about_the_past("Was the fine $2019 or 2,019 euros?", newest)
+
+
+def test_only_a_question_about_the_present_gets_the_recency_prior():
+    newest = date(2023, 11, 3)
+    assert present_of("Who won the Coastal Cup this week?", newest) == newest
+    assert present_of("Who is currently leading the mayoral contest?", newest) == newest
+    # Asked about March, or about no time at all, last week's stories get no lift.
+    assert present_of("Who won the Coastal Cup in March?", newest) is None
+    assert present_of("Who won the Coastal Cup?", newest) is None
+    assert present_of("Who won the 2019 Coastal Cup so far?", newest) is None
+    assert present_of("Who won the Coastal Cup this week?", None) is None
+
+
+def test_a_future_date_is_never_the_archives_newest(tmp_path: Path, hash_embedder, caplog):
+    records = [
+        {"id": "real", "title": "Bridge reopens", "published": "2023-11-02", "text": "Open."},
+        {"id": "typo", "title": "Festival", "published": "2099-01-01", "text": "Fireworks."},
+        {"id": "undated", "title": "Ferry", "text": "The ferry runs hourly."},
+    ]
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "news.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    store = IndexStore(tmp_path / "index")
+    IndexBuilder(store, hash_embedder, Chunker(180, 30), max_file_bytes=10**6).build(
+        [tmp_path / "articles"]
+    )
+    with caplog.at_level("WARNING", logger="index.search"):
+        assert Searcher(store, hash_embedder).newest == date(2023, 11, 2)
+    assert "typo is dated 2099-01-01" in caplog.text
 
 
 def test_interleave_alternates_and_keeps_every_id_once():
@@ -312,9 +343,9 @@ def test_this_weeks_report_gets_a_place_beside_older_articles_that_match_more(
             "walkout is over after 118 days on picket lines, a strike that shut down Hollywood.",
         },
         {
-            "title": "Angels hire Ron Washington",
+            "title": "Gulls hire Ola Brandt",
             "published": "2023-11-09",
-            "text": "The Los Angeles Angels hired Ron Washington as their new manager.",
+            "text": "The Harbor City Gulls hired Ola Brandt as their new manager.",
         },
     ]
     (tmp_path / "articles").mkdir()

@@ -1,0 +1,99 @@
+"""Names in a sentence: runs of capitalised words ("Sergei Shoigu", "North Korean Foreign
+Minister Choe", "Bank of Japan"), each with its name terms (``bot.answer.terms``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answer.lexicon import lexicon
+from bot.answer.terms import Token, canonical_countries, name_term, split_hyphens, words
+from index.dates import is_calendar_word
+
+_CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
+# Stopwords that open place names mid-sentence ("the New York native", "New Zealand").
+_NAME_OPENING_STOPWORDS = frozenset({"new"})
+
+
+@dataclass(frozen=True)
+class Name:
+    """A run of capitalised words as written, and its name terms (connectors left out)."""
+
+    text: str
+    terms: tuple[str, ...]
+    sentence_initial: bool
+
+
+def _run_terms(run: list[str]) -> tuple[str, ...]:
+    # "New" stays in the text ("New York" is a place) but, a stopword, not in the terms,
+    # which are matched against stopword-free vocabularies.
+    connectors = lexicon().name_connectors
+    kept = [
+        Token(token, False)
+        for token in run
+        if token.lower() not in connectors and token.lower() not in _NAME_OPENING_STOPWORDS
+    ]
+    return tuple(
+        name_term(part) for token in canonical_countries(kept) for part in split_hyphens(token.text)
+    )
+
+
+def names(sentence: str) -> list[Name]:
+    """Runs of capitalised words in one sentence, connectors allowed inside ("Bank of Japan").
+
+    Stopwords are never part of a run ("The", "However"); a run that starts the sentence is
+    flagged so callers can treat a lone sentence-initial word as an ordinary word.
+    """
+    stopwords = lexicon().stopwords
+    connectors = lexicon().name_connectors
+    toks = words(sentence)
+    runs: list[Name] = []
+    current: list[str] = []
+    current_start = -1
+
+    def flush() -> None:
+        nonlocal current
+        while current and current[-1].lower() in connectors:
+            current.pop()
+        if current:
+            runs.append(Name(" ".join(current), _run_terms(current), current_start == 0))
+        current = []
+
+    for index, token in enumerate(toks):
+        low = token.lower()
+        is_cap = bool(_CAP_TOKEN.fullmatch(token)) and (
+            low not in stopwords
+            or (token.isupper() and len(token) > 1)
+            or (
+                low in _NAME_OPENING_STOPWORDS
+                and index > 0
+                and index + 1 < len(toks)
+                and bool(_CAP_TOKEN.fullmatch(toks[index + 1]))
+            )
+        )
+        if is_cap and (not token.isupper() or len(token) <= 5):
+            if not current:
+                current_start = index
+            current.append(token)
+        elif current and low in connectors:
+            current.append(token)
+        else:
+            flush()
+    flush()
+    return runs
+
+
+def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
+    """Name terms of the names in ``sentence`` (a lone sentence-initial word excluded)."""
+    out: set[str] = set()
+    for name in names(sentence):
+        if name.sentence_initial and len(name.terms) == 1 and not include_initial:
+            continue
+        out.update(t for t in name.terms if len(t) > 1)  # initials ("G.") are not names
+    return out
+
+
+def is_title_or_calendar(term: str) -> bool:
+    """A capitalised word that is part of a name run but never what a name question asks for:
+    a title or role ("Minister", "Senator") or a month or weekday."""
+    return term.lower() in lexicon().title_words or is_calendar_word(term)

@@ -1,0 +1,84 @@
+"""Quantities stated in text, as values: "14,000" -> 14000, "9 million" == "9,000,000", "three"
+-> 3. A number either occurs in a passage or it does not; the format does not matter."""
+
+from __future__ import annotations
+
+import re
+
+_SCALES = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
+_NUMBER_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+}
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|bn|tn)\b|(?P<short>[mbk])\b)?",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def numbers(text: str, *, spelled: bool = True) -> set[float]:
+    """Numeric values mentioned in ``text``: "14,000" -> 14000, "9 million" -> 9e6.
+
+    Spelled-out numbers from two to a hundred count too ("three" -> 3) unless ``spelled`` is
+    False; "one" does not, being mostly a pronoun in news prose. Ordinals and number-like parts
+    of words ("G7") are ignored.
+    """
+    values: set[float] = set()
+    for match in _NUMBER.finditer(text):
+        raw = match.group("num").replace(",", "")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        scale = (match.group("scale") or "").lower()
+        short = (match.group("short") or "").lower()
+        if scale:
+            value *= _SCALES[scale]
+        elif short in ("m", "b"):
+            value *= _SCALES[short]
+        elif short == "k":
+            value *= 1e3
+        values.add(round(value, 6))
+    if not spelled:
+        return values
+    for match in _NUMBER_WORD.finditer(text):
+        values.add(float(_NUMBER_WORDS[match.group(1).lower()]))
+    return values

@@ -1,0 +1,150 @@
+"""Question analysis: what a question asks about (its terms, names, numbers, years) and what
+kind of answer it expects (who / when / where / how many ...)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from bot.answer.lexicon import Locale, default_locale, lexicon
+from bot.answer.names import is_title_or_calendar, names
+from bot.answer.quantities import numbers
+from bot.answer.sentences import split_sentences
+from bot.answer.terms import content_terms, is_demonym, word_term
+from index.dates import years
+
+logger = logging.getLogger(__name__)
+
+
+class AnswerKind(StrEnum):
+    """What kind of thing answers the question; decides which sentences can answer it."""
+
+    WHO = "who"
+    WHEN = "when"
+    WHERE = "where"
+    HOW_MANY = "how many"
+    HOW_MUCH = "how much"
+    WHAT = "what"
+    YES_NO = "yes-no"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What a question asks about and what kind of answer it expects."""
+
+    question: str
+    terms: tuple[str, ...]  # content terms, entity tokens included, no duplicates
+    entities: tuple[tuple[str, ...], ...]  # each named entity as its name terms
+    numbers: frozenset[float]
+    # Numbers written in digits ("$700 million"): the question's specific figures, where a
+    # spelled-out "the two countries" is an ordinary phrase.
+    figures: frozenset[float]
+    years: frozenset[int]
+    kind: AnswerKind
+
+    @property
+    def entity_terms(self) -> frozenset[str]:
+        return frozenset(t for entity in self.entities for t in entity)
+
+
+def _question_kind(question: str) -> AnswerKind:
+    """The expected answer kind from the question's wording (first wh-phrase wins)."""
+    lex = lexicon()
+    q = question.strip().lower()
+    tokens = re.findall(r"[a-z][a-z\-]*", q)
+    if not tokens:
+        return AnswerKind.OTHER
+    if re.search(r"\bhow\s+(many|large|big|long|far|old)\b", q) and not re.search(
+        r"\bhow\s+long\s+(?:ago|since)\b", q
+    ):
+        return AnswerKind.HOW_MANY
+    if re.search(r"\bhow\s+much\b", q):
+        return AnswerKind.HOW_MUCH
+    for index, token in enumerate(tokens):
+        if token in ("who", "whom", "whose"):
+            return AnswerKind.WHO
+        if token == "when":
+            return AnswerKind.WHEN
+        if token == "where":
+            return AnswerKind.WHERE
+        if token in ("which", "what"):
+            # The head noun in the next few words: "which European country", "what year".
+            for nxt in tokens[index + 1 : index + 5]:
+                if _is_noun(nxt, lex.place_nouns):
+                    return AnswerKind.WHERE
+                if _is_noun(nxt, lex.person_nouns):
+                    return AnswerKind.WHO
+                if _is_noun(nxt, lex.time_nouns):
+                    return AnswerKind.WHEN
+                if nxt in lex.count_nouns:
+                    return AnswerKind.HOW_MANY
+                # "which golfer this week became": "week" is not what is asked for.
+                if nxt in lex.auxiliaries or nxt in lex.phrase_breaks:
+                    break
+            return AnswerKind.WHAT
+    if tokens[0] in lex.auxiliaries:
+        return AnswerKind.YES_NO
+    if tokens[0] in ("why", "how"):
+        return AnswerKind.OTHER
+    return AnswerKind.WHAT if "what" in tokens else AnswerKind.OTHER
+
+
+def _is_noun(word: str, nouns: frozenset[str]) -> bool:
+    return word in nouns or word_term(word) in _stems(nouns)
+
+
+@lru_cache(maxsize=8)
+def _stems(nouns: frozenset[str]) -> frozenset[str]:
+    return frozenset(word_term(n) for n in nouns)
+
+
+def _question_entities(question: str, locale: Locale) -> tuple[tuple[str, ...], ...]:
+    """Named entities of a question: capitalised runs, title words stripped.
+
+    In a question the first word is a wh-word or an auxiliary (stopwords, never in a run), so
+    a sentence-initial run that survives is a real name ("Donald Trump said ...?").
+    """
+    endings = lexicon().demonym_endings
+    out: list[tuple[str, ...]] = []
+    for name in names(question):
+        terms = tuple(t for t in name.terms if not is_title_or_calendar(t))
+        lone = name.text.split()
+        word = lone[0].lower().removesuffix("s") if len(lone) == 1 else ""
+        if word and (is_demonym(lone[0]) or word.endswith(endings)):
+            # "American football team", "Republican nominee": an adjective, not what the
+            # question is about; it stays an ordinary content term.
+            continue
+        if terms in locale.home_country:
+            continue
+        if terms and terms not in out:
+            out.append(terms)
+    return tuple(out)
+
+
+def analyze_question(question: str, locale: Locale | None = None) -> QuestionInfo:
+    """Terms, entities, numbers, years and expected answer kind of ``question``; ``locale``
+    (settings) says which country is home and which words only frame the question's time."""
+    locale = locale or default_locale()
+    entities = _question_entities(question, locale)
+    # Quiz questions often open with context sentences ("The union went on strike ... Who
+    # leads it?"): the kind comes from the sentence that asks.
+    asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
+    terms: list[str] = []
+    for term in content_terms(question):
+        if term not in terms and term not in locale.framing and (term,) not in locale.home_country:
+            terms.append(term)
+    info = QuestionInfo(
+        question=question,
+        terms=tuple(terms),
+        entities=entities,
+        numbers=frozenset(numbers(question)),
+        figures=frozenset(numbers(question, spelled=False)),
+        years=frozenset(years(question)),
+        kind=_question_kind(asking[-1] if asking else question),
+    )
+    logger.debug("question analysed: %s", info)
+    return info

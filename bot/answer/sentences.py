@@ -1,0 +1,72 @@
+"""Sentence splitting for news prose: abbreviations, initials, dotted acronyms, decimals and
+headlines without a full stop."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer.lexicon import lexicon
+
+_OPEN_QUOTES = "\"'“‘«("
+CLOSE_QUOTES = "\"'”’»)]"
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
+# then something that can open a sentence (capital letter, digit, opening quote).
+_BOUNDARY = re.compile(
+    r"(?P<end>[.!?…]+)(?P<close>[" + re.escape(CLOSE_QUOTES) + r"]*)"
+    r"(?P<space>\s+)"
+    r"(?=[" + re.escape(_OPEN_QUOTES) + r"]*[A-Z0-9\u00C0-\u024F])"
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_NEXT_WORD = re.compile(r"[" + re.escape(_OPEN_QUOTES) + r"]*([A-Za-z]+)")
+
+
+def _is_false_boundary(text: str, match: re.Match[str]) -> bool:
+    """True when the period at ``match`` belongs to an abbreviation, initial or acronym."""
+    if match.group("end") != "." or match.group("close"):
+        return False
+    before = _WORD_BEFORE.search(text, 0, match.start())
+    if before is None:
+        return False  # "... 9." or "...)." : a number or bracket really ends the sentence
+    word = before.group(1)
+    bare = word.rstrip(".").lower()
+    if "." in word.rstrip("."):
+        # Dotted acronym ("U.S.", "D.C."): a boundary only when a usual opener follows.
+        nxt = _NEXT_WORD.match(text[match.end() :])
+        return not (nxt and nxt.group(1).lower() in lexicon().sentence_openers)
+    if len(bare) == 1 and word[0].isupper():
+        return True  # an initial: "J. Smith", "Lloyd J. Austin"
+    return bare in lexicon().abbreviations
+
+
+def is_question(sentence: str) -> bool:
+    """The sentence asks rather than states ("Who is the new coach, the club's third?")."""
+    return sentence.rstrip(CLOSE_QUOTES + " ").endswith("?")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences.
+
+    Lines and blank-line paragraphs always end a sentence (headlines and captions carry no full
+    stop). Within a line a boundary is terminal punctuation (plus closing quotes) followed by a
+    capital, digit or opening quote, unless the period belongs to an abbreviation ("Mr."), an
+    initial ("J.") or a dotted acronym ("U.S.") not followed by a typical sentence opener.
+    Decimals ("9.5") never split because no space follows the point.
+    """
+    sentences: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        start = 0
+        for match in _BOUNDARY.finditer(line):
+            if _is_false_boundary(line, match):
+                continue
+            piece = line[start : match.end("close")].strip()
+            if piece:
+                sentences.append(piece)
+            start = match.end()
+        tail = line[start:].strip()
+        if tail:
+            sentences.append(tail)
+    return sentences

@@ -1,0 +1,239 @@
+"""Words and content terms, and when two terms mean the same thing.
+
+A term is either a *word* or a *name*:
+
+- a word is a lower-cased token reduced by the project's one stemmer (``index.stemmer``, the
+  Snowball stemmer BM25 uses) after the lexicon's irregular forms ("sent" -> "send"):
+  "shells" ~ "shell", "deployed" ~ "deploy";
+- a name is a capitalised token that does not open a sentence, an acronym, or a country form,
+  kept whole and written with a leading capital ("Beijing", "Harris", "US"). Names match only
+  themselves (and their plural): Niger is not Nigeria, India is not Indiana, Harris is not Harrison (the stemmer
+  would make "Harris" and "Harry" one "harri"). Country forms are one name: "American",
+  "U.S.", "USA" and "United States" are all "US", "North Korean" is "North Korea"
+  (``bot/answer/data/countries.json`` plus ISO 3166 via pycountry).
+
+A capitalised word that opens a sentence may be a name or not ("Troops were sent"), so it is
+read as a word; a name matches a word when the word is the name's stem ("Beijing said" at the
+start of a sentence still answers for "Beijing"), and title-case headlines ("Kim Vows
+Support") still match the question's lower-case words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.answer.lexicon import lexicon
+from bot.answer.places import country_forms
+from index.stemmer import stem
+
+_WORD = re.compile(
+    r"(?:[A-Z]\.){2,}"  # dotted acronym: "U.S.", "U.K." (kept whole, dots dropped below)
+    r"|[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*"
+)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_SENTENCE_ENDS = frozenset(".!?…:\n")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a text as written (possessive removed), and whether it opens a sentence."""
+
+    text: str
+    initial: bool
+    country: bool = False  # part of a country's name, from any of its forms
+
+
+def _clean(token: str) -> str:
+    if token.endswith(".") and token[:2].isupper():
+        token = token.replace(".", "")  # "U.S." -> "US"
+    return _POSSESSIVE.sub("", token).strip("-.,")
+
+
+def words(text: str) -> list[str]:
+    """Raw word tokens with their case, possessives removed ("Korea's" -> "Korea")."""
+    return [t for t in (_clean(m) for m in _WORD.findall(text)) if t]
+
+
+def tokens(text: str) -> list[Token]:
+    """Word tokens, each marked when it opens a sentence or line, country forms made one name."""
+    out: list[Token] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        word = _clean(match.group())
+        if not word:
+            continue
+        # Opening the text, or after a full stop, colon or line break ("... said. Troops ...").
+        initial = not out or any(ch in _SENTENCE_ENDS for ch in text[last : match.start()])
+        out.append(Token(word, initial))
+        last = match.end()
+    return canonical_countries(out)
+
+
+def canonical_countries(toks: Sequence[Token]) -> list[Token]:
+    """Replace every country form ("Nigerian", "U.S.", "United States") by the country's name
+    tokens, marked as a country; the longest form wins. Only capitalised forms count ("turkey"
+    is a bird)."""
+    forms = _forms()
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        first = toks[i].text
+        best: tuple[str, ...] | None = None
+        size = 0
+        if first[:1].isupper():
+            key: tuple[str, ...] = ()
+            for j in range(i, len(toks)):
+                key = (*key, toks[j].text.lower())
+                if key not in forms.prefixes:
+                    break
+                if key in forms.names and not (key in forms.acronyms and not first.isupper()):
+                    best, size = forms.names[key], j - i + 1
+        if best is None:
+            out.append(toks[i])
+            i += 1
+            continue
+        out.extend(
+            Token(part, toks[i].initial and k == 0, country=True) for k, part in enumerate(best)
+        )
+        i += size
+    return out
+
+
+@dataclass(frozen=True)
+class _Forms:
+    names: dict[tuple[str, ...], tuple[str, ...]]  # lower-cased form words -> name words
+    demonyms: frozenset[tuple[str, ...]]
+    acronyms: frozenset[tuple[str, ...]]  # "US", "UK": only as capitals ("us" is a pronoun)
+    countries: frozenset[tuple[str, ...]]  # each country's name as name terms
+    prefixes: frozenset[tuple[str, ...]]  # every leading part of a form: most words start none
+
+
+@lru_cache(maxsize=1)
+def _forms() -> _Forms:
+    names: dict[tuple[str, ...], tuple[str, ...]] = {}
+    demonyms: set[tuple[str, ...]] = set()
+    acronyms: set[tuple[str, ...]] = set()
+    for form in country_forms():
+        key = tuple(w.lower() for w in words(form.text))
+        if not key:
+            continue
+        names[key] = tuple(words(form.name))
+        if form.demonym:
+            demonyms.add(key)
+        if len(key) == 1 and form.text.replace(".", "").isupper():
+            acronyms.add(key)
+    countries = frozenset(tuple(name_term(w) for w in name) for name in names.values())
+    return _Forms(
+        names,
+        frozenset(demonyms),
+        frozenset(acronyms),
+        countries,
+        frozenset(key[:n] for key in names for n in range(1, len(key) + 1)),
+    )
+
+
+def is_demonym(text: str) -> bool:
+    """``text`` is a country's demonym ("Nigerian", "North Koreans")."""
+    return tuple(w.lower() for w in words(text)) in _forms().demonyms
+
+
+def is_country(terms: Sequence[str]) -> bool:
+    """``terms`` (name terms) are a country's name ("North", "Korea")."""
+    return tuple(terms) in _forms().countries
+
+
+def word_term(word: str) -> str:
+    """A word as a term: irregular form undone, then stemmed ("sent" -> "send")."""
+    low = word.lower()
+    return stem(lexicon().irregular_forms.get(low, low))
+
+
+def name_term(word: str) -> str:
+    """A name as a term, whatever its case in the text: one leading capital ("FIFA", "Fifa"
+    -> "Fifa"), two-letter names in capitals ("US", "UN"), so that a name is never a word."""
+    return word.upper() if len(word) <= 2 else word[:1].upper() + word[1:].lower()
+
+
+def is_name(term: str) -> bool:
+    return term[:1].isupper()
+
+
+def split_hyphens(token: str) -> list[str]:
+    return [part for part in re.split(r"[-'’]", token) if part]
+
+
+def _term(part: str, token: Token) -> str:
+    if token.country or (part.isupper() and len(part) > 1):
+        return name_term(part)
+    if part[:1].isupper() and not token.initial:
+        return name_term(part)
+    return word_term(part)
+
+
+def content_terms(text: str) -> list[str]:
+    """Content terms (words stemmed, names whole; no stopwords, no numbers), in order."""
+    stopwords = lexicon().stopwords
+    terms: list[str] = []
+    for token in tokens(text):
+        if token.text[0].isdigit():
+            continue
+        for part in split_hyphens(token.text):
+            low = part.lower()
+            # An all-caps acronym is a name even when it spells a stopword ("US", "IT").
+            if len(low) < 2 or (low in stopwords and not part.isupper()):
+                continue
+            terms.append(_term(part, token))
+    return terms
+
+
+def name_key(text: str) -> tuple[str, ...]:
+    """The name terms of ``text`` read as a name ("United States" -> ("US",))."""
+    return tuple(
+        name_term(part)
+        for token in canonical_countries([Token(w, False) for w in words(text)])
+        for part in split_hyphens(token.text)
+    )
+
+
+def terms_match(a: str, b: str) -> bool:
+    """Whether two terms name the same thing.
+
+    Two names: equal, or one the other's plural ("Europeans", "European"). A name and a word:
+    the word is the name's stem (a sentence-initial "Beijing" is read as a word). Two words:
+    equal, or derivations the stemmer keeps apart ("histori"/"histor", "presid"/"presidenti"):
+    one a prefix of the other, at least 4 letters long -- leniency words can afford and names
+    cannot (Niger/Nigeria, Harris/Harrison).
+    """
+    if a == b:
+        return True
+    a_name, b_name = is_name(a), is_name(b)
+    if a_name and b_name:
+        return a == b + "s" or b == a + "s"
+    if a_name or b_name:
+        name, word = (a, b) if a_name else (b, a)
+        return stem(name) == word
+    return _derived(a, b)
+
+
+def _derived(a: str, b: str) -> bool:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 4:
+        return False
+    if long_.startswith(short):
+        return True
+    prefix = 0
+    for x, y in zip(short, long_, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 4 and prefix >= len(short) - 1
+
+
+def term_in(term: str, vocabulary: Iterable[str]) -> bool:
+    """Whether ``term`` matches any term of ``vocabulary`` (see :func:`terms_match`)."""
+    if isinstance(vocabulary, (set, frozenset, dict)) and term in vocabulary:
+        return True
+    return any(terms_match(term, other) for other in vocabulary)
