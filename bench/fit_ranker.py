@@ -206,8 +206,12 @@ def ask_probes(items: Sequence[Probe], ranker: Any, cache_dir: Path, embedder: A
             for c in candidate_ids(retrieved.signals)
             if retrieved.signals.passages[c].article_id not in hidden
         ]
-        scores = ranker.score(features(retrieved.signals, ids)) if ids else np.zeros(0)
-        ranking = sorted(zip(ids, scores.tolist(), strict=True), key=lambda x: -x[1])
+        if ranker is None:  # today's hand-set fusion, for comparison
+            keep = set(ids)
+            ranking = [(c, s) for c, s in searcher._hand_fusion(retrieved) if c in keep]
+        else:
+            scores = ranker.score(features(retrieved.signals, ids)) if ids else np.zeros(0)
+            ranking = sorted(zip(ids, scores.tolist(), strict=True), key=lambda x: -x[1])
         passages = searcher.passages(retrieved, ranking, TOP_K, min_chunks=1)
         golds = [g.lower() for g in probe.answers]
         holds = any(g in p.text.lower() for p in passages for g in golds)
@@ -268,7 +272,7 @@ def system_report(asked: Sequence[Asked], refusal: Any, answerer: Any) -> dict[s
 
     for a in asked:
         golds = [g.lower() for g in a.probe.answers]
-        if refusal.probability_of(a.x) < refusal.threshold:
+        if refusal is not None and refusal.probability_of(a.x) < refusal.threshold:
             refused, text, cited = True, "", []
         else:
             answer = answerer.answer(a.probe.question, a.passages)
@@ -387,10 +391,23 @@ def main(argv: list[str] | None = None) -> int:
     answerer = ExtractiveAnswerer()
     tune_sys = system_report(tune_asked, refusal, answerer)
     report_sys = system_report(report_asked, refusal, answerer)
+    # Today's path for comparison: hand-set fusion, no refusal model, the same answerer.
+    hand_tune = system_report(
+        ask_probes(probes(tune), None, args.cache_dir, embedder), None, answerer
+    )
+    hand_report = system_report(
+        ask_probes(probes(report), None, args.cache_dir, embedder), None, answerer
+    )
     print()
-    print(f"{'answers (refusal model + extractive answerer)':58s}{'tune':>18s}{'report':>18s}")
+    print(
+        f"{'answers (extractive answerer)':44s}{'tune hand':>16s}{'tune learned':>16s}"
+        f"{'report hand':>16s}{'report learned':>16s}"
+    )
     for key in tune_sys:
-        print(f"{key:58s}{tune_sys[key]:>18s}{report_sys.get(key, '-'):>18s}")
+        print(
+            f"{key:44s}{hand_tune.get(key, '-'):>16s}{tune_sys[key]:>16s}"
+            f"{hand_report.get(key, '-'):>16s}{report_sys.get(key, '-'):>16s}"
+        )
     print("features (standardised coefficients):")
     for name, coef in sorted(
         zip(model.feature_names, model.coef, strict=True), key=lambda x: -abs(x[1])
