@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup chat index stats test lint fix bench clean
+.PHONY: help setup chat index stats test lint fix bench fit clean
 
 help:  ## list targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ bench: setup  ## retrieval + answer quality, retrieval gap, build speed (needs .
 	$(BIN)/python bench/answer_quality.py --cache-dir var/bench
 	$(BIN)/python bench/retrieval_gap.py --cache-dir var/bench
 	$(BIN)/python bench/build_speed.py
+
+fit: setup  ## refit the learned ranker and refusal on the tune split, report both halves (needs ../shared/bench)
+	mkdir -p var/bench
+	$(BIN)/python bench/fit_ranker.py --cache-dir var/bench
 
 clean:  ## remove the venv and the local index
 	rm -rf $(VENV) var/
