@@ -75,7 +75,9 @@ class QAService:
         # A rewritten follow-up ("tell me more about [2]" -> that passage's topic) is what the
         # answerer must look for too; the person's own words stay on the Answer.
         query = retrieval_query or question
-        if self.refusal is not None and self.refusal.refuses(query, passages):
+        # The refusal model judges whether the archive answers a new question; asked for more
+        # about what the conversation already cited (``told``), the answerer's gate decides.
+        if self.refusal is not None and not told and self.refusal.refuses(query, passages):
             # The passages are on-topic noise (another year, a preview): say so rather than
             # quote them with confidence.
             answer = Answer.refusal(question, passages)

@@ -387,15 +387,39 @@ def render_refusal(answer: Answer) -> list[Reply]:
     return pack_embeds(embeds, content)
 
 
-def render_passages(citations: Sequence[Citation]) -> list[Reply]:
-    """The passages behind an answer's citations (the "Passages" button), within limits."""
+def passage_window(text: str, anchor: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text`` around ``anchor`` (the sentence the answer
+    quoted): a stitched passage runs to several chunks, and the cited line may be near its end.
+    Cut ends are marked with an ellipsis; the whole text when it fits or the anchor is absent."""
+    if len(text) <= limit:
+        return text
+    # The quote's whitespace is normalised: find its first words across any whitespace.
+    words = anchor.split()[:8]
+    found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
+    if found is None:
+        return text
+    at = found.start()
+    # Some context before the cited sentence, the sentence itself, then what follows.
+    start = max(0, min(at - limit // 4, len(text) - limit + 1))
+    window = text[start : start + limit - 2]
+    return ("…" if start else "") + window + ("…" if start + len(window) < len(text) else "")
+
+
+def render_passages(citations: Sequence[Citation], answer_text: str = "") -> list[Reply]:
+    """The passages behind an answer's citations (the "Passages" button), within limits; a
+    long passage is shown around the sentence the answer quoted from it."""
     if not citations:
         return [Reply("This answer cites no passages.")]
+
+    def shown(c: Citation) -> str:
+        anchor = quote(c.passage, claims_citing(answer_text, c.n), max_chars=10_000)
+        return passage_window(c.passage.text, anchor, PASSAGE_CHARS)
+
     embeds = [
         Embed(
             title=f"[{c.n}] " + _clip_escaped(c.passage.title or "(untitled)", 200),
             url=safe_url(c.passage.url),
-            description=_clip_escaped(c.passage.text, PASSAGE_CHARS),
+            description=_clip_escaped(shown(c), PASSAGE_CHARS),
             footer=clip(f"{c.passage.publisher or 'unknown'} · {when(c.passage)}", 200),
         )
         for c in citations

@@ -76,7 +76,11 @@ class PassagesButton(
     async def run(self, interaction: discord.Interaction) -> None:
         stored = await _stored(interaction, self.answer_id)
         if stored is not None:
-            await safe_send(interaction, render_passages(stored.answer.citations), ephemeral=True)
+            await safe_send(
+                interaction,
+                render_passages(stored.answer.citations, stored.answer.text),
+                ephemeral=True,
+            )
 
 
 class VoteButton(

@@ -325,7 +325,7 @@ def test_stats_of_a_missing_index_dir_creates_nothing(tmp_path: Path, capsys):
 def test_openai_embedder_down_is_one_line_naming_the_setting(
     tmp_path: Path, seed_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys, chat
 ):
-    from tests.index.test_chroma_server import _free_port
+    from tests.chroma_helpers import free_port as _free_port
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSDESK_EMBED_MODEL", "openai:nomic-embed")

@@ -120,3 +120,15 @@ def test_the_committed_refusal_model_loads_without_the_benchmark_data():
     assert model is not None, f"{DEFAULT_MODEL} is missing: run bench/fit_ranker.py"
     assert 0.0 < model.threshold < 1.0 and np.isfinite(model.coef).all()
     assert not any(w >= "20240701" for w in model.info["tune_weeks"]), "fitted on report weeks"
+
+
+def test_asked_for_more_of_what_was_cited_the_model_does_not_refuse():
+    service = QAService(
+        FixedSearcher([_p(1, FERRY, 0.1)]),  # type: ignore[arg-type]
+        ExtractiveAnswerer(),
+        refusal=_model(),
+    )
+    question = "How many passengers did the new Portvale ferry carry on its first day?"
+    assert service.ask(question).refused
+    more = service.ask(question, told=["The ferry was new."])
+    assert not more.refused and "1,200" in more.text

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,42 +11,17 @@ from index.build import IndexBuilder
 from index.chunk import Chunker
 from index.search import Searcher
 from index.store import IndexStore
-
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.chroma_helpers import ChromaProcess
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
-    if not exe:
-        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    chroma = ChromaProcess(tmp_path_factory.mktemp("chroma-server"))
+    chroma.start()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("chroma run did not start listening within 60 s")
-        yield f"http://127.0.0.1:{port}"
+        yield chroma.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        chroma.kill()
 
 
 def test_build_search_and_rebuild_on_a_chroma_server(

@@ -140,7 +140,7 @@ def test_health_fails_without_an_index_and_with_a_stale_keyword_side(
 def test_health_names_a_bad_setting_and_an_unreachable_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ):
-    from tests.index.test_chroma_server import _free_port
+    from tests.chroma_helpers import free_port as _free_port
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSDESK_TOP_K", "lots")

@@ -16,8 +16,8 @@ import pytest
 from bot.app import App
 from config.settings import load_settings
 from index.store import Manifest
+from tests.chroma_helpers import ChromaProcess, free_port
 from tests.cli_helpers import run_cli
-from tests.index.test_chroma_server import _free_port
 
 
 def _lines(text: str) -> list[str]:
@@ -56,7 +56,7 @@ def silent_port() -> Iterator[int]:
 def test_server_down_is_one_line_for_every_command(tmp_path: Path, hash_embedder, capsys):
     """In server mode the manifest and the live pointer live in the server, so even
     `index stats` needs it: one line naming the URL, never the stale local folder."""
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens here
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens here
     nd = _server_app(tmp_path, url, hash_embedder)
     _fake_built_index(nd.settings.index_dir, hash_embedder.name)
 
@@ -119,33 +119,10 @@ def test_server_stalled_mid_session_is_bounded_too(
 
 @pytest.fixture
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    import shutil
-    import subprocess
-
-    from tests.index.test_chroma_server import CHROMA
-
-    exe = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
-    if not exe:
-        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-stall")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    chroma = ChromaProcess(tmp_path_factory.mktemp("chroma-stall"))
+    chroma.start()
+    assert chroma.proc is not None
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("chroma run did not start listening within 60 s")
-        yield f"http://127.0.0.1:{port}", proc.pid
+        yield chroma.url, chroma.proc.pid
     finally:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        proc.wait(timeout=20)
+        chroma.kill()

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,55 +26,11 @@ from index.models import Passage
 from index.search import Searcher
 from index.server_state import ServerLease
 from index.store import IndexStore
+from tests.chroma_helpers import ChromaProcess
 from tests.cli_helpers import run_cli
 from tests.conftest import HashEmbedder
-from tests.index.test_chroma_server import CHROMA, _free_port
 
 UNIQUE = "Quokkaville harbour council approved the zeppelin ferry on Tuesday."
-
-
-class ChromaProcess:
-    """A `chroma run` that a test can kill -9 and start again on the same port and data."""
-
-    def __init__(self, data: Path) -> None:
-        exe = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
-        if not exe:
-            pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-        self.exe = exe
-        self.data = data
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                self.exe,
-                "run",
-                "--path",
-                str(self.data),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail("chroma run did not start listening within 60 s")
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=20)
-        self.proc = None
 
 
 @pytest.fixture

@@ -195,7 +195,7 @@ def test_thread_follow_up_keeps_citation_numbers_even_after_a_restart(double, ba
             # Restarted: the thread's conversation is replayed from SQLite, numbers unchanged.
             fresh = Backend(seed_app, FeedbackStore(backend.feedback.path))
             async with running_bot(double, fresh):
-                more = await say_in(thread_id, "tell me more about [1] and [9]")
+                more = await say_in(thread_id, "more on Shoigu in [1], and [9]?")
                 assert "-# \\[9\\] has not been cited in this thread.\n" in more.content
                 assert source_titles(more).get(1) == first_titles[1], more.content
 

@@ -259,3 +259,17 @@ def test_split_units_keeps_paragraphs_and_sentences():
 def test_embed_size_counts_what_discord_counts():
     e = Embed(title="ab", description="cde", footer="f")
     assert e.size == 6
+
+
+def test_a_long_passage_is_shown_around_the_sentence_the_answer_quoted():
+    from bot.discord.render import passage_window
+
+    filler = "The council met again and adjourned without a vote. " * 60
+    # In the passage the cited sentence wraps; the answer's quote has its spaces normalised.
+    text = filler + "The bridge   will cost\n42 million crowns, the treasurer said. " + filler
+    quoted = "The bridge will cost 42 million crowns, the treasurer said."
+    window = passage_window(text, quoted, 600)
+    assert "42 million crowns" in window and len(window) <= 600
+    assert window.startswith("…") and window.endswith("…")
+    assert passage_window("short text", "absent", 600) == "short text"
+    assert passage_window(text, "no such sentence here", 600) == text
