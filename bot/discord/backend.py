@@ -7,11 +7,12 @@ composition root's :class:`~bot.app.App` and injected into the client.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.discord.feedback import FeedbackStore
 from bot.discord.render import IndexStats, ReindexSummary
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from index.store import ArticleEntry
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# A Chroma server that went away (a restart, a deploy) usually returns within seconds: the
+# bot waits this long between tries before telling the user, and never needs a restart.
+RETRY_DELAYS_S = (0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,29 @@ class SearchRequest:
 class Backend:
     """Blocking facade over the App: ask, search, stats, reindex, and the feedback store."""
 
-    def __init__(self, app: App, feedback: FeedbackStore | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        feedback: FeedbackStore | None = None,
+        *,
+        retry_delays_s: Sequence[float] = RETRY_DELAYS_S,
+    ) -> None:
         self.app = app
         self.feedback = feedback or FeedbackStore.beside_index(app.settings.index_dir)
+        self.retry_delays_s = tuple(retry_delays_s)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """``call()``, tried again with backoff while the Chroma server is unavailable; the
+        last failure goes to the caller (and so to the user as one short line)."""
+        from index.errors import ServerUnavailable
+
+        for delay in self.retry_delays_s:
+            try:
+                return call()
+            except ServerUnavailable as exc:
+                logger.warning("%s; trying again in %.1f s", exc, delay)
+                time.sleep(delay)
+        return call()
 
     def warm_up(self) -> None:
         """Open the index and load the model now, so the first question is not the slow one
@@ -49,13 +75,17 @@ class Backend:
     def ask(
         self, question: str, *, retrieval_query: str | None = None, told: Collection[str] = ()
     ) -> Answer:
-        return self.app.qa.ask(question, retrieval_query=retrieval_query, told=told)
+        return self._retrying(
+            lambda: self.app.qa.ask(question, retrieval_query=retrieval_query, told=told)
+        )
 
     def search(self, request: SearchRequest) -> list[Passage]:
         from index.store import SearchFilters
 
         filters = SearchFilters(since=request.since, source=request.source)
-        return self.app.qa.search(request.query, k=request.k, filters=filters)
+        return self._retrying(
+            lambda: self.app.qa.search(request.query, k=request.k, filters=filters)
+        )
 
     def stats(self) -> IndexStats:
         manifest = self.app.store.open_current().manifest

@@ -122,3 +122,39 @@ def test_user_cooldown_per_user_and_forgets_old_entries():
     cooldown.retry_after(3)
     assert len(cooldown) == 1  # 1 and 2 are gone
     assert UserCooldown(0, clock).retry_after(1) == 0
+
+
+class _FlakyQA:
+    """A QA service whose Chroma server is down for the first ``down`` calls."""
+
+    def __init__(self, down: int) -> None:
+        self.down = down
+        self.calls = 0
+
+    def ask(self, question, **_):
+        from index.errors import ServerUnavailable
+
+        self.calls += 1
+        if self.calls <= self.down:
+            raise ServerUnavailable("NEWSDESK_CHROMA_URL=http://127.0.0.1:9: cannot connect")
+        return Answer(question=question, text="It reopened on Monday [1].")
+
+
+class _AppWithQA:
+    def __init__(self, qa: _FlakyQA) -> None:
+        self.qa = qa
+
+
+def test_the_backend_retries_while_the_server_is_away(tmp_path):
+    from bot.discord.backend import Backend
+    from index.errors import ServerUnavailable
+
+    feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
+    back = Backend(_AppWithQA(_FlakyQA(down=2)), feedback, retry_delays_s=(0.0, 0.0, 0.0))
+    assert back.ask("When did the bridge reopen?").text.startswith("It reopened")
+    assert back.app.qa.calls == 3
+
+    gone = Backend(_AppWithQA(_FlakyQA(down=99)), feedback, retry_delays_s=(0.0, 0.0))
+    with pytest.raises(ServerUnavailable, match="NEWSDESK_CHROMA_URL"):
+        gone.ask("When did the bridge reopen?")
+    assert gone.app.qa.calls == 3, "two retries, then the error goes to the user"
