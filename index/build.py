@@ -28,7 +28,20 @@ logger = logging.getLogger(__name__)
 # build loses little and progress moves.
 EMBED_BATCH_CHUNKS = 256
 
-Progress = Callable[[int, int], None]
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """Where the embedding stage of a build is: articles and chunks written so far, of the
+    totals known once the articles to embed are chunked (before the first embedding call)."""
+
+    articles_done: int
+    articles_total: int
+    chunks_done: int
+    chunks_total: int
+
+
+# Called once with zero done, then after every embedded batch; the last call has done == total.
+Progress = Callable[[BuildProgress], None]
 
 
 @dataclass
@@ -58,8 +71,16 @@ class BuildReport:
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "skipped_unsupported": self.skipped_unsupported,
             "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.chunks_per_second, 1),
             "location": self.location,
         }
+
+    @property
+    def chunks_per_second(self) -> float:
+        """Embedded chunks over the whole build's wall time (0 when nothing was embedded)."""
+        if not self.embedded_chunks or self.seconds <= 0:
+            return 0.0
+        return self.embedded_chunks / self.seconds
 
 
 @dataclass(frozen=True)
@@ -249,29 +270,31 @@ class IndexBuilder:
     def _embed_articles(
         self, gen: Generation, articles: Sequence[Article], progress: Progress | None
     ) -> int:
-        """Embed in batches of chunks; after each batch the manifest records the finished articles."""
-        total = len(articles)
-        done = 0
+        """Embed in batches of chunks; after each batch the manifest records the finished articles.
+
+        Every article is chunked first (cheap next to embedding), so progress can count chunks
+        against a known total."""
+        chunked = [(article, self.chunker.split(article)) for article in articles]
+        articles_total = len(chunked)
+        chunks_total = sum(len(chunks) for _, chunks in chunked)
+        articles_done = 0
         embedded = 0
         batch: list[tuple[Article, list[Chunk]]] = []
         batch_chunks = 0
-        if progress:
-            progress(0, total)
-        for article in articles:
-            chunks = self.chunker.split(article)
+
+        def report() -> None:
+            if progress:
+                progress(BuildProgress(articles_done, articles_total, embedded, chunks_total))
+
+        report()
+        for i, (article, chunks) in enumerate(chunked):
             batch.append((article, chunks))
             batch_chunks += len(chunks)
-            if batch_chunks >= EMBED_BATCH_CHUNKS:
+            if batch_chunks >= EMBED_BATCH_CHUNKS or i == articles_total - 1:
                 embedded += self._flush(gen, batch)
-                done += len(batch)
+                articles_done += len(batch)
                 batch, batch_chunks = [], 0
-                if progress:
-                    progress(done, total)
-        if batch:
-            embedded += self._flush(gen, batch)
-            done += len(batch)
-            if progress:
-                progress(done, total)
+                report()
         return embedded
 
     def _flush(self, gen: Generation, batch: list[tuple[Article, list[Chunk]]]) -> int:

@@ -8,14 +8,24 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.common import ExitCode, err_console, fail, get_app, print_json, user_errors
 from index.errors import BuildRefused
 
 if TYPE_CHECKING:
-    from index.build import BuildReport, IndexBuilder
+    from index.build import BuildProgress, BuildReport, IndexBuilder
     from index.models import SourceFailure
 
 app = typer.Typer(help="Build and inspect the index.", no_args_is_help=True)
@@ -64,6 +74,14 @@ def build(
         raise typer.Exit(int(ExitCode.PARTIAL))
 
 
+class RateColumn(ProgressColumn):
+    """Chunks embedded per second, as rich estimates it over the recent updates."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-- chunks/s" if speed is None else f"{speed:.1f} chunks/s")
+
+
 def _run_build(
     builder: IndexBuilder, targets: list[Path], rebuild: bool, console: Console, *, show: bool
 ) -> BuildReport:
@@ -73,15 +91,18 @@ def _run_build(
         TextColumn("embedding"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("articles"),
+        TextColumn("chunks"),
+        RateColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
     ) as bar:
         task = bar.add_task("embed", total=None)
 
-        def on_progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def on_progress(p: BuildProgress) -> None:
+            bar.update(task, completed=p.chunks_done, total=p.chunks_total)
 
         return builder.build(targets, rebuild=rebuild, progress=on_progress)
 
@@ -113,11 +134,12 @@ def _print_summary(report: BuildReport) -> None:
     skipped = skipped_line(report.skipped_unsupported)
     if skipped:
         err_console().print(skipped, soft_wrap=True, markup=False)
+    rate = f" ({report.chunks_per_second:.1f} chunks/s)" if report.embedded_chunks else ""
     out.print(
         f"indexed: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.failed)} failed; "
-        f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f}s "
-        f"-> {report.location}"
+        f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f}s"
+        f"{rate} -> {report.location}"
     )
 
 

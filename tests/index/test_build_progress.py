@@ -1,0 +1,33 @@
+"""The build's progress callback counts chunks against a total known before embedding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.build import BuildProgress, IndexBuilder
+
+
+def test_progress_counts_chunks_up_to_the_total(
+    builder: IndexBuilder, seed_dir: Path, hash_embedder, monkeypatch
+):
+    monkeypatch.setattr("index.build.EMBED_BATCH_CHUNKS", 4)  # several batches from 5 articles
+    seen: list[BuildProgress] = []
+    report = builder.build([seed_dir], progress=seen.append)
+
+    assert len(seen) >= 3, "a start call plus one per batch"
+    assert seen[0].chunks_done == 0 and seen[0].articles_done == 0
+    totals = {(p.chunks_total, p.articles_total) for p in seen}
+    assert totals == {(report.embedded_chunks, 5)}, "one total, known from the first call"
+    done = [p.chunks_done for p in seen]
+    assert done == sorted(done) and len(set(done)) == len(done), "strictly increasing"
+    assert seen[-1].chunks_done == seen[-1].chunks_total == hash_embedder.embedded
+    assert seen[-1].articles_done == 5
+    assert report.chunks_per_second > 0
+
+
+def test_no_change_build_reports_zero_of_zero(builder: IndexBuilder, seed_dir: Path):
+    builder.build([seed_dir])
+    seen: list[BuildProgress] = []
+    report = builder.build([seed_dir], progress=seen.append)
+    assert seen == [BuildProgress(0, 0, 0, 0)]
+    assert report.embedded_chunks == 0 and report.chunks_per_second == 0.0
