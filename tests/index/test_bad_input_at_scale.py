@@ -39,7 +39,20 @@ def _write_corpus(root: Path) -> dict[str, str]:
     (bad / "nobody.html").write_text("<html><head></head></html>", encoding="utf-8")
     os.symlink(bad / "loop", bad / "loop")
     (bad / "report.pdf").write_bytes(b"%PDF-1.7 not read")
-    return {
+    # Readable after all, so indexed: Windows-1252 text, and two records sharing one id (each
+    # kept under its own id rather than one overwriting the other).
+    (bad / "latin.txt").write_bytes(
+        "Caf\u00e9 ferry\n\nThe caf\u00e9 on pier 9 reopened.".encode("cp1252")
+    )
+    (bad / "dups.jsonl").write_text(
+        "".join(
+            json.dumps({"id": "dup", "title": f"Twin {n}", "text": f"Twin story {n} on ferries."})
+            + "\n"
+            for n in (1, 2)
+        ),
+        encoding="utf-8",
+    )
+    expected = {
         "bad/binary.txt": "binary",
         "bad/empty.md": "empty",
         "bad/lines.jsonl:2": "malformed JSON",  # the line is named in the path
@@ -47,6 +60,12 @@ def _write_corpus(root: Path) -> dict[str, str]:
         "bad/nobody.html": "",
         "bad/loop": "loop",
     }
+    if os.geteuid() != 0:  # root reads a chmod 000 file anyway
+        locked = bad / "locked.txt"
+        locked.write_text("A story nobody may read.", encoding="utf-8")
+        locked.chmod(0)
+        expected["bad/locked.txt"] = "unreadable"
+    return expected
 
 
 def test_every_bad_file_named_every_good_article_indexed(
@@ -64,12 +83,17 @@ def test_every_bad_file_named_every_good_article_indexed(
         assert word.lower() in failure.lower(), (path, failure)
         assert "\n" not in failure, "one line per failure"
     assert report.skipped_unsupported == {".pdf": 1}
-    # The 500 stories and the good record of the half-bad JSONL file.
-    assert report.added == GOOD + 1
+    # The 500 stories, the good record of the half-bad JSONL file, the cp1252 file, both twins.
+    assert report.added == GOOD + 4
     articles = store.open_current().manifest.articles
-    assert len(articles) == GOOD + 1
+    assert len(articles) == GOOD + 4
+    assert sorted(a.title for a in articles.values() if a.title.startswith("Twin")) == [
+        "Twin 1",
+        "Twin 2",
+    ]
+    assert any("café" in a.title.lower() for a in articles.values())
     assert {Path(a.path).name for a in articles.values()} >= {"story000.txt", "story499.txt"}
 
     again = builder.build([root])
     assert (again.added, again.updated, again.removed) == (0, 0, 0)
-    assert again.unchanged == GOOD + 1
+    assert again.unchanged == GOOD + 4
