@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.chunk import embedding_text
+from index.keyword import tokenize
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -68,8 +70,6 @@ class Signals:
     names_past_year: bool
     question_years: Collection[int]
     question_terms: Collection[str]  # the question's keyword terms (stemmed)
-    terms_of: Mapping[str, Collection[str]]  # chunk id -> its keyword terms (stemmed)
-    title_terms_of: Mapping[str, Collection[str]]
 
 
 def candidate_ids(signals: Signals) -> list[str]:
@@ -114,6 +114,12 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
     for cid in ids:
         by_article[signals.passages[cid].article_id].append(rrf[cid])
     q_terms = set(signals.question_terms)
+    # Keyword terms of each candidate (title + chunk, as BM25 reads it) and of its title:
+    # computed here, so the hand-set fusion, which reads none of them, pays nothing for them.
+    passages = [signals.passages[cid] for cid in ids]
+    terms_of = tokenize([embedding_text(p.title, p.text) for p in passages]) if ids else []
+    titles = sorted({p.title for p in passages})
+    title_terms = dict(zip(titles, tokenize(titles), strict=True)) if titles else {}
     rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
     for i, cid in enumerate(ids):
         p = signals.passages[cid]
@@ -125,8 +131,8 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
         else:
             age = max(0, (signals.newest - p.published).days)
         fresh7 = math.exp(-age / 7) if age is not None else 0.0
-        terms = signals.terms_of.get(cid, ())
-        title_terms = signals.title_terms_of.get(cid, ())
+        terms = terms_of[i]
+        in_title = title_terms.get(p.title, ())
         rows[i] = (
             1 / (1 + dense_rank[cid]) if cid in dense_rank else 0.0,
             sim,
@@ -147,7 +153,7 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
             sum(others[:2]),
             math.log1p(len(by_article[p.article_id])),
             len(q_terms & set(terms)) / len(q_terms) if q_terms else 0.0,
-            len(q_terms & set(title_terms)) / len(q_terms) if q_terms else 0.0,
+            len(q_terms & set(in_title)) / len(q_terms) if q_terms else 0.0,
             math.exp(-p.start / 1500),
         )
     return rows

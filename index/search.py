@@ -35,10 +35,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from index.chunk import embedding_text
 from index.dates import asks_about_now, newest_date, years
 from index.embed import Embedder
-from index.keyword import KeywordIndex, tokenize, tokenize_query
+from index.keyword import KeywordIndex, tokenize_query
 from index.models import Passage
 from index.rank import LinearRanker, Signals, candidate_ids, features
 from index.store import Generation, IndexStore, SearchFilters, check_model, normalise_publisher
@@ -403,10 +402,6 @@ class Searcher:
             if holds_answer is None
             else {cid for cid, p in by_id.items() if holds_answer(p.text)}
         )
-        ids = list(by_id)
-        texts = tokenize([embedding_text(by_id[c].title, by_id[c].text) for c in ids])
-        titles = {p.title for p in by_id.values()}
-        title_terms = dict(zip(titles, tokenize(list(titles)), strict=True)) if titles else {}
         signals = Signals(
             dense=dense,
             keyword=[(h.chunk_id, h.score) for h in keyword],
@@ -418,8 +413,6 @@ class Searcher:
             names_past_year=names_past,
             question_years=years(query),
             question_terms=tokenize_query(query),
-            terms_of=dict(zip(ids, texts, strict=True)),
-            title_terms_of={c: title_terms.get(by_id[c].title, ()) for c in ids},
         )
         return Retrieved(signals, lists, weights, now)
 

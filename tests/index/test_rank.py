@@ -60,13 +60,6 @@ def _signals(**over: object) -> Signals:
         "names_past_year": False,
         "question_years": {2021},
         "question_terms": ["mayor", "bridg"],
-        "terms_of": {
-            "a#0": ["mayor", "springfield", "open", "bridg"],
-            "a#1": ["cost", "million"],
-            "b#0": ["bridg", "river", "close"],
-            "c#0": ["keyword", "match", "mayor"],
-        },
-        "title_terms_of": {},
     }
     base.update(over)
     return Signals(**base)  # type: ignore[arg-type]
