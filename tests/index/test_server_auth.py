@@ -5,18 +5,18 @@ settings. Secrets of every kind stay out of the error paths that print settings.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from index.errors import ServerUnavailable
 from index.store import HEARTBEAT_PATH, ServerAuth, connect_server
+from tests.chroma_helpers import ChromaProcess
 from tests.cli_helpers import run_cli
-from tests.index.test_server_mode import ChromaProcess
+from tests.conftest import serving
 
 CHROMA_TOKEN = "chroma-s3cret-token"
 LLM_KEY = "sk-llm-s3cret-key"
@@ -57,16 +57,9 @@ def rejecting() -> Iterator[RejectingServer]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    double.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as url:
+        double.url = url
         yield double
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.timeout(60)
