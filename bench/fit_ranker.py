@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ class Item:
     ids: list[str]
     x: np.ndarray
     y: np.ndarray
+    searcher: Any  # without a model: its ``rank`` is the hand-set fusion
 
 
 _SEARCHERS: dict[str, Any] = {}
@@ -93,9 +94,7 @@ def collect(weeks: Sequence[str], cache_dir: Path, embedder: Any) -> list[Item]:
                 [any(g in retrieved.signals.passages[c].text.lower() for g in golds) for c in ids],
                 dtype=np.int8,
             )
-            item = Item(week, q["id"], q["answers"], retrieved, ids, x, y)
-            item.searcher = searcher  # type: ignore[attr-defined]
-            items.append(item)
+            items.append(Item(week, q["id"], q["answers"], retrieved, ids, x, y, searcher))
         print(f"  {week}: {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return items
 
@@ -124,9 +123,9 @@ def fit(items: Sequence[Item], c: float) -> Any:
 
 
 def ranked_texts(item: Item, ranker: Any) -> list[str]:
-    searcher = item.searcher  # type: ignore[attr-defined]
+    searcher = item.searcher
     if ranker is None:
-        ranking = searcher._hand_fusion(item.retrieved)
+        ranking = searcher.rank(item.retrieved)
     else:
         scores = ranker.score(item.x)
         ranking = sorted(zip(item.ids, scores.tolist(), strict=True), key=lambda x: -x[1])
@@ -208,7 +207,7 @@ def ask_probes(items: Sequence[Probe], ranker: Any, cache_dir: Path, embedder: A
         ]
         if ranker is None:  # today's hand-set fusion, for comparison
             keep = set(ids)
-            ranking = [(c, s) for c, s in searcher._hand_fusion(retrieved) if c in keep]
+            ranking = [(c, s) for c, s in searcher.rank(retrieved) if c in keep]
         else:
             scores = ranker.score(features(retrieved.signals, ids)) if ids else np.zeros(0)
             ranking = sorted(zip(ids, scores.tolist(), strict=True), key=lambda x: -x[1])
@@ -230,10 +229,10 @@ def fit_refusal(asked: Sequence[Asked], info: dict[str, object]) -> Any:
     x = np.vstack([a.x for a in rows])
     y = np.array([a.probe.answerable for a in rows], dtype=np.int8)
     model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
-    probe = RefusalModel(model.coef_[0].astype(np.float64), float(model.intercept_[0]), 0.0, {})
-    positives = sorted(probe.probability_of(a.x) for a in rows if a.probe.answerable)
+    fitted = RefusalModel(model.coef_[0].astype(np.float64), float(model.intercept_[0]), 0.0, info)
+    positives = [fitted.probability_of(a.x) for a in rows if a.probe.answerable]
     threshold = float(np.quantile(positives, MAX_FALSE_REFUSALS)) if positives else 0.0
-    return RefusalModel(probe.coef, probe.intercept, threshold, info)
+    return replace(fitted, threshold=threshold)
 
 
 def refusal_report(asked: Sequence[Asked], model: Any) -> dict[str, object]:
@@ -343,9 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv": cv[best_c],
         "hand_fusion_on_tune": hand_tune,
     }
-    model = type(model)(
-        model.feature_names, model.mean, model.scale, model.coef, model.intercept, info
-    )
+    model = replace(model, info=info)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} (C={best_c})", file=sys.stderr)
