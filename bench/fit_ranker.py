@@ -2,7 +2,9 @@
 by leave-one-week-out cross-validation there, write ``index/data/ranker.json``, and report the
 hand-set fusion and the learned ranker side by side on the report split.
 
-One command, deterministic (lbfgs logistic regression on fixed data; weeks in date order):
+One command; the fit is deterministic on given candidates (lbfgs logistic regression, weeks in
+date order), but Chroma's approximate dense search can return a slightly different candidate
+set from one run to the next, which moves the weights by about 1e-4:
 
     .venv/bin/python bench/fit_ranker.py --cache-dir var/bench [--tune-weeks W,W] [--report-weeks W,W]
 
