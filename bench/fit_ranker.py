@@ -41,6 +41,7 @@ from bench.retrieval_quality import (  # noqa: E402
 )
 from bench.splits import SHARED_BENCH, split_weeks, week_dir  # noqa: E402
 from bench.unanswerable import Probe, probes  # noqa: E402
+from index.embed import BACKENDS, DEFAULT_BACKEND  # noqa: E402
 
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 TOP_K = 10
@@ -316,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=REPO / "bot" / "answer" / "data" / "refusal.json",
     )
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="the MiniLM's runtime"
+    )
     args = parser.parse_args(argv)
     if not (SHARED_BENCH / "realtimeqa-2024").is_dir():
         print(f"skipped: no benchmark data at {SHARED_BENCH}")
@@ -326,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     tune = pick(split_weeks("tune"), args.tune_weeks)
     report = pick(split_weeks("report"), args.report_weeks)
-    embedder = make_embedder("all-MiniLM-L6-v2")
+    embedder = make_embedder("all-MiniLM-L6-v2", backend=args.backend)
     score_mod = load_score_module()
 
     print(f"tune: {len(tune)} weeks", file=sys.stderr)

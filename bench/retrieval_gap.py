@@ -47,6 +47,7 @@ from bench.retrieval_quality import (  # noqa: E402 - after the sys.path line ab
     quiet_logging,
     read_jsonl,
 )
+from index.embed import BACKENDS, DEFAULT_BACKEND  # noqa: E402
 
 GROUPS = ("all", "fresh", "older only")
 VIEWS = ("passages", "articles", "oracle chunk")
@@ -77,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weeks", help="comma-separated week folders (default: all)")
     parser.add_argument("--cache-dir", type=Path, help="week indexes (shared with retrieval)")
     parser.add_argument("--fresh-days", type=int, default=7)
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="the MiniLM's runtime"
+    )
     args = parser.parse_args(argv)
     if not DATASET.is_dir() or not SCORE_PY.is_file():
         print(f"skipped: evaluation data not found at {SHARED_BENCH}")
@@ -90,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     score_mod = load_score_module()
     weeks = [w.strip() for w in args.weeks.split(",")] if args.weeks else all_weeks()
     chunk_tokens, chunk_overlap = default_chunking()
-    embedder = make_embedder("all-MiniLM-L6-v2")
+    embedder = make_embedder("all-MiniLM-L6-v2", backend=args.backend)
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="newsdesk-gap-") as tmp:
         cache_dir = args.cache_dir or Path(tmp)

@@ -43,6 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from index.embed import BACKENDS, DEFAULT_BACKEND  # noqa: E402
+
 SHARED_BENCH = Path(os.environ.get("NEWSDESK_SHARED_BENCH", REPO.parent / "shared" / "bench"))
 DATASET = SHARED_BENCH / "realtimeqa-2023"
 SCORE_PY = SHARED_BENCH / "score.py"
@@ -187,10 +189,13 @@ def build_week_index(
     """Build (or reuse) the week's index; returns (store, build seconds, chunks)."""
     from index.build import IndexBuilder
     from index.chunk import Chunker
+    from index.embed import INT8_SUFFIX
     from index.keyword import KeywordIndex
     from index.store import IndexStore
 
-    index_dir = cache_dir / f"{week}-c{chunk_tokens}-o{chunk_overlap}"
+    # int8 vectors differ from torch/fp32 ones, so each gets its own cached index.
+    tag = "-int8" if embedder.name.endswith(INT8_SUFFIX) else ""
+    index_dir = cache_dir / f"{week}-c{chunk_tokens}-o{chunk_overlap}{tag}"
     reused = (index_dir / "CURRENT").is_file()
     store = IndexStore(index_dir)
     builder = IndexBuilder(
@@ -381,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cache-dir", type=Path, help="keep built week indexes here across runs (default: tmp)"
     )
     parser.add_argument("--keep-ranked", type=Path, help="also write the ranked JSONL here")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="the MiniLM's runtime"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
@@ -420,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from index.embed import make_embedder
 
     started = time.perf_counter()
-    embedder = make_embedder("all-MiniLM-L6-v2")
+    embedder = make_embedder("all-MiniLM-L6-v2", backend=args.backend)
     embedder.embed(["warm up"])
     load_s = time.perf_counter() - started
 

@@ -70,7 +70,9 @@ class App:
         s = self.settings
         return make_embedder(
             s.embed_model,
+            backend=s.embed_backend,
             batch_size=s.embed_batch_size,
+            cache_dir=s.model_cache.expanduser() if s.model_cache else None,
             base_url=str(s.llm_base_url) if s.llm_base_url else None,
             api_key=s.llm_api_key.get_secret_value() if s.llm_api_key else None,
             timeout_s=s.llm_timeout_s,

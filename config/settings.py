@@ -7,7 +7,7 @@ import time. Any invalid value raises :class:`ConfigError` whose message names t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -74,7 +74,22 @@ class Settings(BaseSettings):
         description="all-MiniLM-L6-v2 (packaged), a sentence-transformers model folder, "
         "or openai:MODEL for an OpenAI-compatible embeddings endpoint at llm_base_url"
     )
-    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    embed_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        default="onnx-int8",
+        description="how a sentence-transformers model runs: ONNX Runtime with int8 weights "
+        "(fastest), ONNX fp32 (the same vectors as torch), or sentence-transformers on torch",
+    )
+    embed_batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=4096,
+        description="texts per embedding call (unset: 16 ONNX, 64 torch)",
+    )
+    model_cache: Path | None = Field(
+        default=None,
+        description="where ONNX exports of the model are cached "
+        "(unset: $XDG_CACHE_HOME/newsdesk/models, else ~/.cache/newsdesk/models)",
+    )
     chunk_tokens: int = Field(ge=32, le=2048, description="chunk size in cl100k tokens")
     chunk_overlap: int = Field(ge=0, le=512, description="overlap between chunks in tokens")
     max_file_mb: float = Field(gt=0, description="files larger than this are refused")

