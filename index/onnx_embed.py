@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class OnnxEmbedder:
         self._batch_size = batch_size
         self._threads = threads or _cpu_count()
         self._session: Any = None
+        self._loading = threading.Lock()  # the bot's worker threads may all ask at once
         self._tokenizer: Any = None
         self._input_names: frozenset[str] = frozenset()
         self._pooling = "mean"
@@ -85,6 +87,11 @@ class OnnxEmbedder:
     def _load(self) -> None:
         if self._session is not None:
             return
+        with self._loading:
+            if self._session is None:
+                self._load_locked()
+
+    def _load_locked(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -106,12 +113,13 @@ class OnnxEmbedder:
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # warnings about unused initialisers are noise
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._input_names = frozenset(i.name for i in self._session.get_inputs())
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._input_names = frozenset(i.name for i in session.get_inputs())
         tokenizer = Tokenizer.from_file(str(self._model_path / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_seq_length)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
+        self._session = session  # last: other threads take a set session as "loaded"
 
     def _read_config(self) -> None:
         """Pooling and sequence length from the sentence-transformers files of the folder."""

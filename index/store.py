@@ -251,9 +251,15 @@ class Generation:
         tmp.write_text(self.manifest.model_dump_json(indent=1), encoding="utf-8")
         os.replace(tmp, self.path / MANIFEST)
 
-    def add_chunks(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def add_chunks(
+        self, batch: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray | None
+    ) -> None:
+        """Write the chunks of several articles in one call; ``vectors`` row-aligned with them."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
+        pairs = [(article, chunk) for article, chunks in batch for chunk in chunks]
+        if not pairs or vectors is None:
+            return
         nodes = [
             TextNode(
                 id_=chunk.id,
@@ -264,7 +270,7 @@ class Generation:
                 end_char_idx=chunk.end,
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
             )
-            for chunk, vector in zip(chunks, vectors, strict=True)
+            for (article, chunk), vector in zip(pairs, vectors, strict=True)
         ]
         if nodes:
             with self._server_errors():
