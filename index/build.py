@@ -7,11 +7,12 @@ build killed at any moment leaves the previous index answering.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,10 +116,18 @@ def _under(path: str, roots: Sequence[Path]) -> bool:
 def plan_build(
     report: LoadReport, entries: dict[str, ArticleEntry], roots: Sequence[Path]
 ) -> tuple[Plan, list[SourceFailure]]:
-    """Diff loaded articles against the manifest. Pure: no I/O."""
+    """Diff loaded articles against the manifest. Pure: no I/O.
+
+    Articles of files the load skipped as unchanged are kept as the manifest has them."""
     failures: list[SourceFailure] = []
+    kept = {aid for aid, entry in entries.items() if entry.path in report.unchanged_files}
     seen: dict[str, Article] = {}
     for article in report.articles:
+        if article.id in kept:
+            # The id belongs to an article of an unchanged (unread) file: as when both files are
+            # read, the later one gets an id of its own.
+            digest = hashlib.sha1(article.path.encode()).hexdigest()[:8]
+            article = replace(article, id=f"{article.id}~{digest}")
         if article.id in seen:
             failures.append(
                 SourceFailure(
@@ -138,9 +147,12 @@ def plan_build(
     removed = [
         article_id
         for article_id, entry in entries.items()
-        if article_id not in seen and _under(entry.path, roots) and entry.path not in failed_files
+        if article_id not in seen
+        and article_id not in kept
+        and _under(entry.path, roots)
+        and entry.path not in failed_files
     ]
-    unchanged = len(seen) - len(to_embed)
+    unchanged = len(seen) - len(to_embed) + len(kept)
     return Plan(to_embed, updated, removed, unchanged), failures
 
 
@@ -183,9 +195,13 @@ class IndexBuilder:
             if live:
                 self.store.remove_stale(keep=live)  # half-built generations of killed rebuilds
             current = None if rebuild else self._open_live()
-            loaded = load_paths(roots, max_bytes=self.max_file_bytes)
+            loaded = load_paths(
+                roots,
+                max_bytes=self.max_file_bytes,
+                known_stamps=current.manifest.files if current else None,
+            )
             failures = [*missing, *loaded.failures]
-            if not loaded.articles:
+            if not loaded.articles and not loaded.unchanged_files:
                 self._refuse_empty(rebuild, live, failures)
                 if current is None:  # nothing loaded and no index yet: do not create an empty one
                     return BuildReport(
@@ -221,6 +237,11 @@ class IndexBuilder:
             if rewrite:
                 self.store.save_keyword(gen, KeywordIndex.build(gen.iter_all_passages()))
                 gen.manifest.bm25_stale = False
+            # Every file read cleanly is now indexed as it is: its stamp lets the next build skip it.
+            # (Files outside the given paths were not looked at: their stamps stay.)
+            gen.manifest.files = {
+                path: stamp for path, stamp in gen.manifest.files.items() if not _under(path, roots)
+            } | loaded.stamps
             gen.manifest.built_at = datetime.now(UTC)
             gen.save_manifest()
             if rebuild or self.store.current_name() != gen.name:

@@ -67,6 +67,10 @@ class LoadReport:
     # Files inside the given folders skipped for their type (".pdf" -> 2): not failures, but
     # worth one line, or a folder of PDFs looks indexed.
     skipped_types: dict[str, int] = field(default_factory=dict)
+    # Files whose stamp matched the manifest's: not read at all, their articles kept as they are.
+    unchanged_files: frozenset[str] = frozenset()
+    # The stamp of every file read without a failure, for the manifest (see sources.file_stamp).
+    stamps: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

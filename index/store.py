@@ -92,6 +92,8 @@ class Manifest(BaseModel):
     built_at: datetime | None = None
     bm25_stale: bool = False
     articles: dict[str, ArticleEntry] = Field(default_factory=dict)
+    # Source file -> stamp (index.sources.file_stamp) when its articles were last all indexed.
+    files: dict[str, str] = Field(default_factory=dict)
 
     @property
     def chunk_count(self) -> int:

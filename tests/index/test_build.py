@@ -176,3 +176,78 @@ def test_search_with_another_embedding_model_is_refused(
 
     with pytest.raises(ModelMismatch, match="built with embedding model 'test-hash-256'"):
         Searcher(store, Other()).search("troops")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The files a build actually opens and parses."""
+    import index.sources
+
+    opened: list[str] = []
+    real = index.sources.load_file
+
+    def counting(path, **kwargs):
+        opened.append(Path(path).name)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(index.sources, "load_file", counting)
+    return opened
+
+
+def test_a_no_change_build_reads_no_file(builder: IndexBuilder, seed_dir: Path, reads):
+    builder.build([seed_dir])
+    assert len(reads) == 5
+    reads.clear()
+    again = builder.build([seed_dir])
+    assert reads == [] and again.unchanged == 5 and again.embedded_chunks == 0
+    assert again.removed == 0 and again.chunks > 0
+
+
+def test_only_the_changed_file_is_read_again(builder: IndexBuilder, seed_dir: Path, reads):
+    builder.build([seed_dir])
+    reads.clear()
+    target = sorted(seed_dir.iterdir())[2]
+    text = target.read_text(encoding="utf-8")
+    # Same length, new words: the size alone would not tell, the modification time does.
+    target.write_text(text.replace("the", "THE", 1), encoding="utf-8")
+    report = builder.build([seed_dir])
+    assert reads == [target.name]
+    assert (report.updated, report.unchanged, report.removed) == (1, 4, 0)
+
+
+def test_a_removed_file_still_removes_its_articles(builder: IndexBuilder, seed_dir: Path):
+    builder.build([seed_dir])
+    sorted(seed_dir.iterdir())[0].unlink()
+    report = builder.build([seed_dir])
+    assert (report.removed, report.unchanged) == (1, 4)
+
+
+def test_a_file_with_a_bad_record_is_read_every_time(builder: IndexBuilder, seed_dir: Path, reads):
+    (seed_dir / "feed.jsonl").write_text(
+        json.dumps({"id": "wire-1", "title": "Ferry", "text": "The ferry sailed on Monday."})
+        + "\n{not json\n",
+        encoding="utf-8",
+    )
+    builder.build([seed_dir])
+    reads.clear()
+    report = builder.build([seed_dir])
+    assert reads == ["feed.jsonl"]  # its stamp is not kept: the bad line is reported again
+    assert report.failed and report.unchanged == 6
+
+
+def test_a_new_article_reusing_the_id_of_an_unread_one_gets_its_own_id(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    (seed_dir / "a.jsonl").write_text(
+        json.dumps({"id": "wire-1", "title": "Ferry", "text": "The ferry sailed on Monday."}),
+        encoding="utf-8",
+    )
+    builder.build([seed_dir])
+    (seed_dir / "b.jsonl").write_text(
+        json.dumps({"id": "wire-1", "title": "Budget", "text": "Parliament passed the budget."}),
+        encoding="utf-8",
+    )
+    report = builder.build([seed_dir])
+    assert report.added == 1
+    ids = sorted(store.open_current().manifest.articles)
+    assert "wire-1" in ids and any(i.startswith("wire-1~") for i in ids)
