@@ -45,9 +45,10 @@ bench: setup  ## retrieval + answer quality, retrieval gap, build speed, start-u
 	$(BIN)/python bench/build_speed.py
 	$(BIN)/python bench/startup.py
 
-fit: setup  ## refit the learned ranker and refusal on the tune split, report both halves (needs ../shared/bench)
+fit: setup  ## refit the learned ranker, refusal and sentence choice on the tune split, report both halves (needs ../shared/bench)
 	mkdir -p var/bench
 	$(BIN)/python bench/fit_ranker.py --cache-dir var/bench
+	$(BIN)/python bench/fit_choice.py --cache-dir var/bench
 
 clean:  ## remove the venv and the local index
 	rm -rf $(VENV) var/

@@ -1,10 +1,11 @@
 """The default answerer: pick the sentences that answer the question, cite them, verify.
 
-No model: every step is measurable string work. The most similar sentence often restates the
-question instead of answering it (ARCHITECTURE.md, "Hard parts"), so a sentence scores for
-covering the question's rare terms, for holding the kind of answer asked for (a new number for
-"how many", a date for "when", a new name for "who"/"where"), for being focused rather than long,
-and loses for adding nothing the question does not already say.
+Every step but one is measurable string work; the choice of sentences is a small learned model
+(``bot/answer/choice.py``) when one is given, else the hand-set score below. The most similar
+sentence often restates the question instead of answering it (ARCHITECTURE.md, "Hard parts"),
+so a sentence scores for covering the question's rare terms, for holding the kind of answer
+asked for (a new number for "how many", a date for "when", a new name for "who"/"where"), for
+being focused rather than long, and loses for adding nothing the question does not already say.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
+from bot.answer.choice import FEATURES, ChoiceModel, sentence_features
 from bot.answer.citations import cited_answer
 from bot.answer.lexicon import Locale
 from bot.answer.models import REFUSAL_TEXT, Answer
@@ -22,6 +26,7 @@ from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.relevance import (
     MIN_ANSWER_TYPE,
+    Relevance,
     SentenceEvidence,
     assess_passages,
     term_weights,
@@ -116,6 +121,16 @@ def present(
     return Now(newest) if newest else None
 
 
+def eligible(evidence: SentenceEvidence) -> bool:
+    """The sentence can be an answer at all: it covers the question and is a statement of
+    readable length."""
+    n_words = len(evidence.text.split())
+    if not evidence.supports or n_words < MIN_WORDS or n_words > MAX_WORDS:
+        return False
+    # A question asserts nothing ("Who is Emmett Shear, the interim CEO?").
+    return not is_question(evidence.text)
+
+
 def score_sentence(
     info: QuestionInfo,
     evidence: SentenceEvidence,
@@ -125,11 +140,8 @@ def score_sentence(
     now: Now | None = None,
 ) -> float | None:
     """Score one sentence, or None when it cannot be an answer at all."""
-    n_words = len(evidence.text.split())
-    if not evidence.supports or n_words < MIN_WORDS or n_words > MAX_WORDS:
+    if not eligible(evidence):
         return None
-    if is_question(evidence.text):
-        return None  # a question asserts nothing ("Who is Emmett Shear, the interim CEO?")
     terms = content_terms(evidence.text)
     fresh = {t for t in terms if not term_in(t, info.terms)}
     score = W_COVERAGE * evidence.term_coverage + W_WINDOW * evidence.window_term_coverage
@@ -186,6 +198,7 @@ def _select(
     limit: int,
     weights: Mapping[str, float] | None = None,
     question_terms: Sequence[str] = (),
+    min_relative: float = MIN_RELATIVE_SCORE,
 ) -> list[Candidate]:
     """Best first; further picks from other passages where possible, none telling the same
     news as a sentence already picked.
@@ -197,7 +210,7 @@ def _select(
         return []
     best = ranked[0]
     chosen = [best]
-    floor = best.score * MIN_RELATIVE_SCORE
+    floor = best.score * min_relative
     anchor = anchor_term(best, weights) if weights else None
     for require_new_passage in (True, False):
         for cand in ranked[1:]:
@@ -234,14 +247,63 @@ def _with_marker(sentence: str, k: int) -> str:
     return f"{sentence} [{k}]."
 
 
+def candidate_rows(
+    info: QuestionInfo, verdicts: Sequence[Relevance], now: Now | None
+) -> tuple[list[tuple[str, int]], np.ndarray]:
+    """Every eligible sentence of the relevant passages as (sentence, passage rank), with its
+    row of :data:`bot.answer.choice.FEATURES` (the fit script reads the very same rows)."""
+    best_score = max((v.passage.score for v in verdicts), default=0.0)
+    found: list[tuple[str, int]] = []
+    rows: list[np.ndarray] = []
+    for rank, verdict in enumerate(verdicts):
+        if not verdict.relevant:
+            continue
+        for i, evidence in enumerate(verdict.evidence):
+            if eligible(evidence):
+                found.append((evidence.text, rank))
+                rows.append(
+                    sentence_features(
+                        info,
+                        verdict.evidence,
+                        i,
+                        rank,
+                        passage=verdict.passage,
+                        best_score=best_score,
+                        now=now,
+                    )
+                )
+    return found, np.vstack(rows) if rows else np.zeros((0, len(FEATURES)))
+
+
+def learned_candidates(
+    model: ChoiceModel, info: QuestionInfo, verdicts: Sequence[Relevance], now: Now | None
+) -> list[Candidate]:
+    """Every eligible sentence of the relevant passages, scored by the learned choice."""
+    found, rows = candidate_rows(info, verdicts, now)
+    scores = model.probability(rows) if len(found) else []
+    return [
+        Candidate(text, rank, float(score), frozenset(content_terms(text)))
+        for (text, rank), score in zip(found, scores, strict=True)
+    ]
+
+
 class ExtractiveAnswerer:
     """Answers with sentences quoted from the passages, each cited and verified."""
 
-    def __init__(self, *, max_sentences: int = 3, locale: Locale | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_sentences: int = 3,
+        locale: Locale | None = None,
+        choice: ChoiceModel | None = None,
+    ) -> None:
+        """``choice``: the learned sentence choice (:func:`bot.answer.choice.load_choice_model`);
+        without it, the hand-set :func:`score_sentence`."""
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         self.max_sentences = max_sentences
         self.locale = locale
+        self.choice = choice
 
     def candidates(
         self,
@@ -252,6 +314,8 @@ class ExtractiveAnswerer:
         """Every sentence of the relevant passages that can answer, scored."""
         verdicts = assess_passages(info, passages, weights)
         now = present(info, passages)
+        if self.choice is not None:
+            return learned_candidates(self.choice, info, verdicts, now)
         out: list[Candidate] = []
         for rank, verdict in enumerate(verdicts):
             if not verdict.relevant:
@@ -277,7 +341,20 @@ class ExtractiveAnswerer:
         candidates = self.candidates(info, passages, weights)
         if told:
             candidates = _untold(candidates, told)
-        chosen = _select(candidates, self.max_sentences, weights, info.terms)
+        return self.compose(question, info, passages, weights, candidates)
+
+    def compose(
+        self,
+        question: str,
+        info: QuestionInfo,
+        passages: Sequence[Passage],
+        weights: Mapping[str, float],
+        candidates: list[Candidate],
+    ) -> Answer:
+        """The answer from scored candidates: the best ones, cited and checked (the fit script
+        scores the same candidates with many models, so it enters here)."""
+        min_relative = self.choice.min_relative if self.choice else MIN_RELATIVE_SCORE
+        chosen = _select(candidates, self.max_sentences, weights, info.terms, min_relative)
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
             return Answer.refusal(question, passages)

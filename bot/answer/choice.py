@@ -1,0 +1,167 @@
+"""Learned choice of answer sentences: does this sentence, read with its neighbours, answer the
+question?
+
+The extractive answerer used to add up hand-set weights (``extractive.score_sentence``). Here
+the same signals, plus those of the sentence before and after it (the answer is often one
+sentence away from the one that restates the question), are weighed by a small logistic model
+fitted on the tune split by ``bench/fit_choice.py``: the probability that the sentence holds a
+gold answer. Not the app's default: it wins the tune split's cross-validation but not the
+report weeks nor the sample QA (bench/README.md, "Learned sentence choice"). Pure functions but
+:func:`load_choice_model`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.answer.quantities import numbers
+from bot.answer.question import AnswerKind, QuestionInfo
+from bot.answer.relevance import SentenceEvidence
+from bot.answer.terms import content_terms, term_in
+from index.dates import years
+from index.models import Passage
+
+if TYPE_CHECKING:
+    from bot.answer.extractive import Now
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = Path(__file__).with_name("data") / "choice.json"
+
+TYPED_KINDS = frozenset(
+    {AnswerKind.WHO, AnswerKind.WHEN, AnswerKind.WHERE, AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH}
+)
+# Long sentences are capped here: past it, length says nothing more.
+LENGTH_SCALE = 40
+
+FEATURES: tuple[str, ...] = (
+    "coverage",  # rarity-weighted share of the question's terms in the sentence
+    "window",  # ... in the sentence, the two before it and the title
+    "answer_type",  # holds the kind of answer asked for (0..1), typed questions only
+    "typed",  # the question asks for a kind of answer (who, when, how many, ...)
+    "fresh",  # share of the sentence's content terms the question does not have
+    "restates",  # fewer than two terms the question does not have: adds nothing
+    "other_year",  # states years, none of them the question's
+    "past",  # asked about now, dated only to earlier years than the archive's newest
+    "stale",  # asked about now, from an article long before the newest
+    "figures",  # share of the question's own figures ("$700 million") it states
+    "rank_rr",  # 1 / (1 + the passage's rank)
+    "passage_rel",  # the passage's score over the best passage's
+    "length",  # words / LENGTH_SCALE, capped at 1
+    "position",  # 1 / (1 + the sentence's position in its passage)
+    "prev_coverage",  # the sentence before: its coverage (0 if none) ...
+    "prev_answer_type",  # ... and its answer type
+    "next_coverage",  # the sentence after
+    "next_answer_type",
+)
+
+
+def _fresh(info: QuestionInfo, terms: Sequence[str]) -> set[str]:
+    return {t for t in terms if not term_in(t, info.terms)}
+
+
+def sentence_features(
+    info: QuestionInfo,
+    evidence: Sequence[SentenceEvidence],
+    i: int,
+    rank: int,
+    *,
+    passage: Passage,
+    best_score: float,
+    now: Now | None = None,
+) -> np.ndarray:
+    """One row of :data:`FEATURES` for sentence ``i`` of a passage judged as ``evidence`` (all
+    its sentences, in order), the passage being ``rank``-th (0-based) of those given."""
+    ev = evidence[i]
+    typed = info.kind in TYPED_KINDS
+    terms = content_terms(ev.text)
+    fresh = _fresh(info, terms)
+    # Share of the sentence's words the question lacks (1 - the hand-set score's "focus").
+    fresh_share = sum(1 for t in terms if t in fresh) / len(terms) if terms else 0.0
+    stated = years(ev.text)
+    figures = len(info.figures & numbers(ev.text)) / len(info.figures) if info.figures else 0.0
+    prev = evidence[i - 1] if i > 0 else None
+    nxt = evidence[i + 1] if i + 1 < len(evidence) else None
+
+    def typed_score(e: SentenceEvidence | None) -> float:
+        return e.answer_type if e is not None and typed else 0.0
+
+    return np.array(
+        [
+            ev.term_coverage,
+            ev.window_term_coverage,
+            typed_score(ev),
+            float(typed),
+            fresh_share,
+            float(len(fresh) < 2),
+            float(bool(info.years) and bool(stated) and not stated & info.years),
+            float(now is not None and now.dates_the_past(ev.text)),
+            float(now is not None and now.is_stale(passage)),
+            figures,
+            1.0 / (1 + rank),
+            passage.score / best_score if best_score > 0 else 0.0,
+            min(1.0, len(ev.text.split()) / LENGTH_SCALE),
+            1.0 / (1 + i),
+            prev.term_coverage if prev is not None else 0.0,
+            typed_score(prev),
+            nxt.term_coverage if nxt is not None else 0.0,
+            typed_score(nxt),
+        ],
+        dtype=np.float64,
+    )
+
+
+@dataclass(frozen=True)
+class ChoiceModel:
+    """``P(the sentence holds the answer) = sigmoid(((x - mean) / scale) . coef + intercept)``;
+    a further sentence joins the answer only above ``min_relative`` of the best one's."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    min_relative: float
+    info: Mapping[str, object]
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "features": list(FEATURES),
+            "mean": self.mean.round(8).tolist(),
+            "scale": self.scale.round(8).tolist(),
+            "coef": self.coef.round(8).tolist(),
+            "intercept": round(self.intercept, 8),
+            "min_relative": self.min_relative,
+            "info": dict(self.info),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ChoiceModel:
+        if tuple(data["features"]) != FEATURES:  # type: ignore[arg-type]
+            raise ValueError("choice model fitted on other features; refit bench/fit_choice.py")
+        return cls(
+            mean=np.asarray(data["mean"], dtype=np.float64),
+            scale=np.asarray(data["scale"], dtype=np.float64),
+            coef=np.asarray(data["coef"], dtype=np.float64),
+            intercept=float(data["intercept"]),  # type: ignore[arg-type]
+            min_relative=float(data["min_relative"]),  # type: ignore[arg-type]
+            info=dict(data.get("info") or {}),  # type: ignore[call-overload]
+        )
+
+
+def load_choice_model(path: Path = DEFAULT_MODEL) -> ChoiceModel | None:
+    """The committed model, or None (the hand-set score decides) if there is none."""
+    if not path.is_file():
+        logger.info("no sentence-choice model at %s: using the hand-set score", path)
+        return None
+    return ChoiceModel.from_json(json.loads(path.read_text(encoding="utf-8")))
