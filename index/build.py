@@ -21,7 +21,7 @@ import numpy as np
 from index.chunk import Chunker, embedding_text
 from index.embed import Embedder
 from index.errors import BuildRefused, IndexMissing, ModelMismatch, SourcesMissing
-from index.keyword import KeywordIndex
+from index.keyword import KeywordIndex, SidecarCorrupt
 from index.models import Article, Chunk, LoadReport, SourceFailure
 from index.sources import check_paths, load_paths
 from index.store import ArticleEntry, Generation, IndexStore
@@ -226,16 +226,21 @@ class IndexBuilder:
             for failure in report.failed:
                 logger.debug("could not index %s: %s", failure.path, failure.error)
             changed = bool(plan.to_embed or plan.removed_ids)
+            # In step with the collection before this build: then it can be updated, not rebuilt.
+            sidecar_fresh = not gen.manifest.bm25_stale and gen.bm25_dir.exists()
             if changed:
                 gen.manifest.bm25_stale = True
                 gen.save_manifest()
             for article_id in plan.removed_ids:
                 gen.delete_article(article_id)
                 del gen.manifest.articles[article_id]
-            report.embedded_chunks = self._embed_articles(gen, plan.to_embed, progress)
+            written = self._embed_articles(gen, plan.to_embed, progress)
+            report.embedded_chunks = len(written)
             rewrite = changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists()
             if rewrite:
-                self.store.save_keyword(gen, KeywordIndex.build(gen.iter_all_passages()))
+                dropped = {*plan.removed_ids, *(a.id for a in plan.to_embed)}
+                keyword = self._keyword_index(gen, dropped, written, sidecar_fresh)
+                self.store.save_keyword(gen, keyword)
                 gen.manifest.bm25_stale = False
             # Every file read cleanly is now indexed as it is: its stamp lets the next build skip it.
             # (Files outside the given paths were not looked at: their stamps stay.)
@@ -293,7 +298,7 @@ class IndexBuilder:
 
     def _embed_articles(
         self, gen: Generation, articles: Sequence[Article], progress: Progress | None
-    ) -> int:
+    ) -> list[str]:
         """Chunk, embed and write in batches of ~EMBED_BATCH_CHUNKS chunks, as a pipeline.
 
         The model embeds batch k on a worker thread (ONNX Runtime and torch release the GIL)
@@ -314,13 +319,32 @@ class IndexBuilder:
                 texts = [embedding_text(a.title, c.text) for a, chunks in batch for c in chunks]
                 future = pool.submit(self._embed_texts, texts)
                 if pending is not None:
-                    tally.written(*self._write(gen, *pending))
+                    tally.written(self._write(gen, *pending))
                     report()
                 pending = (batch, future)
             if pending is not None:
-                tally.written(*self._write(gen, *pending))
+                tally.written(self._write(gen, *pending))
                 report()
-        return tally.chunks_done
+        return tally.chunk_ids
+
+    def _keyword_index(
+        self, gen: Generation, dropped: set[str], written: list[str], fresh: bool
+    ) -> KeywordIndex:
+        """The BM25 sidecar after this build's changes: when it was in step before and the
+        change is small, updated (only the new chunks tokenised, ~20x less work on one article
+        in 20,000 chunks); otherwise rebuilt from every chunk in the collection."""
+        total = gen.manifest.chunk_count
+        if fresh and len(written) * 2 < total:
+            try:
+                old = KeywordIndex.load_for_update(gen.bm25_dir)
+                added = gen.get_passages(written)
+                index = old.updated(dropped, [added[cid] for cid in written if cid in added])
+                if len(index) == total:
+                    return index
+                logger.info("keyword index update gave %d chunks, not %d", len(index), total)
+            except (SidecarCorrupt, OSError, ValueError, KeyError) as exc:
+                logger.info("rebuilding the keyword index (%s)", exc)
+        return KeywordIndex.build(gen.iter_all_passages())
 
     def _batches(self, articles: Sequence[Article], tally: _Tally) -> Iterator[list[Chunked]]:
         """Articles with their chunks, grouped so that a batch holds ~EMBED_BATCH_CHUNKS chunks."""
@@ -342,8 +366,8 @@ class IndexBuilder:
 
     def _write(
         self, gen: Generation, batch: list[Chunked], future: Future[np.ndarray | None]
-    ) -> tuple[int, int]:
-        """Store one embedded batch; returns (articles, chunks) written."""
+    ) -> list[Chunked]:
+        """Store one embedded batch; returns it."""
         vectors = future.result()
         for article, _ in batch:
             # Delete first: clears the old version and any half-written chunks of a killed build.
@@ -361,7 +385,7 @@ class IndexBuilder:
                 chunks=len(chunks),
             )
         gen.save_manifest()
-        return len(batch), sum(len(chunks) for _, chunks in batch)
+        return batch
 
 
 Chunked = tuple[Article, list[Chunk]]
@@ -376,15 +400,19 @@ class _Tally:
     articles_chunked: int = 0
     chunks_chunked: int = 0
     articles_done: int = 0
-    chunks_done: int = 0
+    chunk_ids: list[str] = field(default_factory=list)  # written so far, in order
 
     def chunked(self, chunks: int) -> None:
         self.articles_chunked += 1
         self.chunks_chunked += chunks
 
-    def written(self, articles: int, chunks: int) -> None:
-        self.articles_done += articles
-        self.chunks_done += chunks
+    def written(self, batch: list[Chunked]) -> None:
+        self.articles_done += len(batch)
+        self.chunk_ids.extend(chunk.id for _, chunks in batch for chunk in chunks)
+
+    @property
+    def chunks_done(self) -> int:
+        return len(self.chunk_ids)
 
     def progress(self) -> BuildProgress:
         left = self.articles_total - self.articles_chunked

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,11 @@ from index.stemmer import snowball
 logger = logging.getLogger(__name__)
 
 META_FILE = "chunks.json"
+TERMS_FILE = "terms.npz"
+
+
+def _publisher_key(p: Passage) -> str:
+    return " ".join((p.publisher or "").lower().split())
 
 
 class SidecarCorrupt(Exception):
@@ -78,6 +83,9 @@ class KeywordIndex:
         self.chunk_ids = chunk_ids
         self._published = np.asarray(published_ord, dtype=np.int64)
         self._publisher = np.asarray(publisher_key, dtype=object)
+        # Each chunk's terms as vocabulary ids, kept in the sidecar so that an incremental build
+        # tokenises only the chunks it adds (None: loaded from a sidecar without them).
+        self._terms: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -92,12 +100,44 @@ class KeywordIndex:
             ids.append(p.chunk_id)
             texts.append(embedding_text(p.title, p.text))
             published.append(p.published.toordinal() if p.published else -1)
-            publishers.append(" ".join((p.publisher or "").lower().split()))
-        retriever = None
+            publishers.append(_publisher_key(p))
+        index = cls(None, ids, published, publishers)
         if ids:
-            retriever = bm25s.BM25()
-            retriever.index(tokenize(texts), show_progress=False)
-        return cls(retriever, ids, published, publishers)
+            terms = tokenize(texts)
+            index._retriever = bm25s.BM25()
+            index._retriever.index(terms, show_progress=False)
+            vocab = index._retriever.vocab_dict
+            index._terms = [np.fromiter((vocab[t] for t in doc), np.int32) for doc in terms]
+        return index
+
+    def updated(self, dropped_articles: Collection[str], added: Sequence[Passage]) -> KeywordIndex:
+        """This index without the chunks of ``dropped_articles``, plus ``added``: only the added
+        chunks are tokenised (BM25's statistics are recomputed over all, as a build does).
+        Needs the chunks' terms, which an index loaded from an older sidecar lacks."""
+        if self._terms is None or self._retriever is None:
+            raise SidecarCorrupt("the sidecar keeps no chunk terms (built by an older newsdesk)")
+        keep = [
+            row
+            for row, cid in enumerate(self.chunk_ids)
+            if cid.rsplit("#", 1)[0] not in dropped_articles
+        ]
+        vocab = dict(self._retriever.vocab_dict)
+        terms = [self._terms[row] for row in keep]
+        for doc in tokenize([embedding_text(p.title, p.text) for p in added]) if added else []:
+            terms.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in doc), np.int32))
+        ids = [self.chunk_ids[row] for row in keep] + [p.chunk_id for p in added]
+        published = [int(self._published[row]) for row in keep] + [
+            p.published.toordinal() if p.published else -1 for p in added
+        ]
+        publishers = [str(self._publisher[row]) for row in keep] + [
+            _publisher_key(p) for p in added
+        ]
+        index = KeywordIndex(None, ids, published, publishers)
+        if ids:
+            index._retriever = bm25s.BM25()
+            index._retriever.index(([t.tolist() for t in terms], vocab), show_progress=False)
+            index._terms = terms
+        return index
 
     def save(self, directory: Path) -> None:
         """Write aside, then swap, so a reader never sees half a sidecar."""
@@ -112,6 +152,10 @@ class KeywordIndex:
             "publisher_key": self._publisher.tolist(),
         }
         (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        if self._terms is not None:
+            lengths = np.fromiter((len(t) for t in self._terms), np.int64, len(self._terms))
+            flat = np.concatenate(self._terms) if self._terms else np.zeros(0, np.int32)
+            np.savez(tmp / TERMS_FILE, flat=flat, lengths=lengths)
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():
@@ -129,6 +173,18 @@ class KeywordIndex:
         if meta["chunk_ids"]:
             retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
         return cls(retriever, meta["chunk_ids"], meta["published_ord"], meta["publisher_key"])
+
+    @classmethod
+    def load_for_update(cls, directory: Path) -> KeywordIndex:
+        """:meth:`load` plus the chunks' terms (a writer needs them; readers do not)."""
+        index = cls.load(directory)
+        terms_path = directory / TERMS_FILE
+        if terms_path.is_file():
+            with np.load(terms_path) as data:
+                flat, lengths = data["flat"], data["lengths"]
+            if len(lengths) == len(index.chunk_ids):
+                index._terms = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+        return index
 
     @classmethod
     def verify(cls, directory: Path, chunks: int) -> None:

@@ -251,3 +251,55 @@ def test_a_new_article_reusing_the_id_of_an_unread_one_gets_its_own_id(
     assert report.added == 1
     ids = sorted(store.open_current().manifest.articles)
     assert "wire-1" in ids and any(i.startswith("wire-1~") for i in ids)
+
+
+def _bm25_view(store: IndexStore, query: str) -> list[tuple[str, float]]:
+    gen = store.open_current()
+    return [
+        (h.chunk_id, round(h.score, 5)) for h in KeywordIndex.load(gen.bm25_dir).search(query, 20)
+    ]
+
+
+def test_a_small_change_updates_the_keyword_index_like_a_rebuild(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore, tmp_path: Path, monkeypatch
+):
+    builder.build([seed_dir])
+    rebuilt_from_collection: list[int] = []
+    real_build = KeywordIndex.build
+
+    def counting_build(passages):
+        rebuilt_from_collection.append(1)
+        return real_build(passages)
+
+    monkeypatch.setattr(KeywordIndex, "build", staticmethod(counting_build))
+    (seed_dir / "ferry.txt").write_text(
+        "Ferry service resumes\n\nThe Zanzibar ferry resumed sailing on Monday after repairs "
+        "to its engine, the harbour authority said.\n",
+        encoding="utf-8",
+    )
+    sorted(seed_dir.glob("00*.txt"))[0].unlink()
+    report = builder.build([seed_dir])
+    assert (report.added, report.removed) == (1, 1)
+    assert rebuilt_from_collection == [], "updated in place, not rebuilt from every chunk"
+    updated = [_bm25_view(store, q) for q in ("Zanzibar ferry repairs", "Russia Kim support")]
+
+    # The same articles built from scratch give the same keyword scores.
+    fresh = IndexStore(tmp_path / "fresh")
+    IndexBuilder(fresh, builder.embedder, Chunker(180, 30), max_file_bytes=5_000_000).build(
+        [seed_dir]
+    )
+    assert updated == [
+        _bm25_view(fresh, q) for q in ("Zanzibar ferry repairs", "Russia Kim support")
+    ]
+    assert updated[0] and updated[0][0][0].startswith("ferry#")
+
+
+def test_a_sidecar_without_terms_is_rebuilt_from_the_collection(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    builder.build([seed_dir])
+    (store.open_current().bm25_dir / "terms.npz").unlink()  # as an older newsdesk wrote it
+    (seed_dir / "ferry.txt").write_text("Ferry\n\nThe Zanzibar ferry sailed on Monday.\n")
+    builder.build([seed_dir])
+    assert _bm25_view(store, "Zanzibar ferry")[0][0].startswith("ferry#")
+    assert (store.open_current().bm25_dir / "terms.npz").is_file()

@@ -4,6 +4,7 @@ still being chunked (chunking runs alongside embedding), exact by the end."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from index.build import BuildProgress, IndexBuilder
 
@@ -42,6 +43,7 @@ def test_the_chunk_total_is_estimated_from_the_articles_chunked_so_far():
     assert tally.progress() == BuildProgress(0, 10, 0, 0)  # nothing chunked: no estimate yet
     for chunks in (4, 2):
         tally.chunked(chunks)
-    tally.written(2, 6)
+    chunks = [SimpleNamespace(id=f"a#{i}") for i in range(6)]
+    tally.written([(SimpleNamespace(id="a"), chunks[:4]), (SimpleNamespace(id="b"), chunks[4:])])
     # 6 chunks from 2 articles: the 8 left are estimated at 3 each.
     assert tally.progress() == BuildProgress(2, 10, 6, 6 + 24)
