@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -221,14 +222,21 @@ def build_index(index_dir: Path, records: list[dict[str, Any]], backend: str | N
     from bot.app import App
     from config.settings import load_settings
 
-    articles = write_jsonl(records, index_dir.parent / f"{index_dir.name}-articles" / "a.jsonl")
+    folder = index_dir.parent / f"{index_dir.name}-articles"
+    by_week: dict[str, list[dict[str, Any]]] = {}
+    for r in records:  # one file per week, as an archive is laid out (and under max_file_mb)
+        by_week.setdefault(r["id"].split("-", 1)[0], []).append(r)
+    for week, recs in by_week.items():
+        write_jsonl(recs, folder / f"{week}.jsonl")
     embedder = make_bench_embedder(backend)
     app = App(load_settings(index_dir=index_dir), embedder_override=embedder)
     t0 = time.perf_counter()
-    report = app.builder.build([articles])
+    report = app.builder.build([folder])
     seconds = time.perf_counter() - t0
-    articles.unlink()
-    articles.parent.rmdir()
+    shutil.rmtree(folder)
+    if report.failed or not report.chunks:
+        problems = "; ".join(f"{f.path}: {f.error}" for f in report.failed[:3])
+        raise SystemExit(f"the build indexed {report.chunks} chunks; {problems}")
     return {"build_s": round(seconds, 1), "chunks": report.chunks}
 
 

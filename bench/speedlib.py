@@ -251,6 +251,9 @@ def quiet_logs() -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    # bm25s sets its own logger to DEBUG when imported: filter at the handler as well.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
 
