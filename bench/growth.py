@@ -117,7 +117,10 @@ def analyse(rows: list[dict[str, Any]], target: float = MILLION) -> list[dict[st
                 "exponent": None if fit is None else round(fit.exponent, 3),
                 "kind": None if fit is None else fit.kind,
                 "at_target_power": extrapolate(xs, ys, target),
-                "at_target_linear": None if line is None else line[0] + line[1] * target,
+                # A line with a negative slope (noise on a flat figure) estimates nothing.
+                "at_target_linear": None
+                if line is None or line[1] <= 0
+                else line[0] + line[1] * target,
                 "per_article": None if line is None else line[1],
             }
         )
@@ -218,7 +221,8 @@ def print_report(result: dict[str, Any]) -> None:
             )
     est = result["million"]
     print(
-        f"\n1 million articles ≈ {est['chunks']:,.0f} chunks: build ≈ {est['build_h']:.1f} h at "
+        f"\n1 million articles at this base's {est['chunks_per_article']:.1f} chunks per article "
+        f"(all 13 weeks: ~8.7) ≈ {est['chunks']:,.0f} chunks: build ≈ {est['build_h']:.1f} h at "
         f"this machine's rate; vectors alone ≈ {est['vectors_gib']:.1f} GiB (float32, 384-d) "
         "plus Chroma's HNSW graph — see the README's Performance section for the server case"
     )
@@ -282,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "all": fastest(analysis, [k for k, _, _ in SERIES]),
         },
         "million": {
+            "chunks_per_article": chunks_per_article,
             "chunks": chunks_per_article * MILLION,
             "build_h": (build_line["at_target_linear"] or 0) / 3600,
             "vectors_gib": chunks_per_article * MILLION * 384 * 4 / 2**30,
