@@ -77,6 +77,9 @@ class TimedEmbedder:
         self.seconds = 0.0
         self.texts = 0
 
+    def __getattr__(self, attr: str) -> Any:  # anything else the builder may ask of an embedder
+        return getattr(self.inner, attr)
+
     def embed(self, texts: Sequence[str]) -> Any:
         t0 = time.perf_counter()
         try:
