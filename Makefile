@@ -37,12 +37,14 @@ lint: setup  ## ruff, and hadolint on the Dockerfile (Docker cannot run here; it
 fix: setup  ## ruff --fix and format
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-bench: setup  ## retrieval + answer quality, retrieval gap, build speed, start-up time (needs ../shared/bench; ~45 min)
+bench: setup  ## quality (retrieval, answers, gap) and speed (build vs LlamaIndex, serving at 20k chunks, growth, start-up); needs ../shared/bench; hours with torch
 	mkdir -p var/bench
 	$(BIN)/python bench/retrieval_quality.py --cache-dir var/bench
 	$(BIN)/python bench/answer_quality.py --cache-dir var/bench
 	$(BIN)/python bench/retrieval_gap.py --cache-dir var/bench
 	$(BIN)/python bench/build_speed.py
+	$(BIN)/python bench/serve_speed.py --index-dir var/bench/serve-13w
+	$(BIN)/python bench/growth.py
 	$(BIN)/python bench/startup.py
 
 fit: setup  ## refit the learned ranker, refusal and sentence choice on the tune split, report both halves (needs ../shared/bench)
