@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # Chunks embedded per call: large enough to keep the model busy, small enough that a killed
 # build loses little and progress moves.
 EMBED_BATCH_CHUNKS = 256
+# Seconds between manifest saves during a build (progress a kill can lose; see _write).
+MANIFEST_SAVE_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class IndexBuilder:
         self.embedder = embedder
         self.chunker = chunker
         self.max_file_bytes = max_file_bytes
+        self._manifest_saved = 0.0
 
     def build(
         self,
@@ -307,6 +310,7 @@ class IndexBuilder:
         this thread: after each batch the manifest records the finished articles, as before.
         """
         tally = _Tally(articles_total=len(articles))
+        self._manifest_saved = time.monotonic()
 
         def report() -> None:
             if progress:
@@ -384,7 +388,14 @@ class IndexBuilder:
                 publisher=article.publisher,
                 chunks=len(chunks),
             )
-        gen.save_manifest()
+        # The manifest records progress: a killed build resumes after the last save (chunks
+        # written since are deleted and redone, as they are not in it). Saving it after every
+        # batch would rewrite the whole manifest O(articles) times per build: at most every few
+        # seconds bounds that; the build saves it once more at the end.
+        now = time.monotonic()
+        if now - self._manifest_saved >= MANIFEST_SAVE_INTERVAL_S:
+            gen.save_manifest()
+            self._manifest_saved = now
         return batch
 
 

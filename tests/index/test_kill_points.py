@@ -68,6 +68,7 @@ def say(*parts):
 def announce_writes():
     """Print a line at every write point of a build, so the parent can kill between them."""
     index.build.EMBED_BATCH_CHUNKS = 2  # many small batches: many write points
+    index.build.MANIFEST_SAVE_INTERVAL_S = 0.0  # and a manifest save after each
 
     def wrap(owner, name):
         original = getattr(owner, name)

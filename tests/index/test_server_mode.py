@@ -362,6 +362,7 @@ from index.store import IndexStore
 from tests.conftest import HashEmbedder
 
 index.build.EMBED_BATCH_CHUNKS = 2  # many small batches: a kill lands between two of them
+index.build.MANIFEST_SAVE_INTERVAL_S = 0.0  # each batch's progress is saved: resumable
 
 
 class Slow(HashEmbedder):
@@ -371,7 +372,8 @@ class Slow(HashEmbedder):
         return super().embed(texts)
 
 
-store = IndexStore(Path(sys.argv[1]), sys.argv[2], lease_s=2.0)
+# Long enough that the test sees the dead indexer's lease still held on a loaded machine.
+store = IndexStore(Path(sys.argv[1]), sys.argv[2], lease_s=6.0)
 IndexBuilder(store, Slow(), Chunker(180, 30), max_file_bytes=10**6).build([Path(sys.argv[3])])
 """
 
@@ -414,7 +416,9 @@ def test_indexer_killed_mid_build_its_lease_expires_and_the_next_build_equals_a_
     )
     try:
         assert proc.stdout is not None
-        for _ in range(2):  # the first batch is written, the second under way: kill -9
+        # Embedding runs one batch ahead of writing: the third batch starts only once the first
+        # is written (and its progress saved), so kill -9 then, with the second in flight.
+        for _ in range(3):
             assert proc.stdout.readline().strip() == "batch"
         os.kill(proc.pid, signal.SIGKILL)
     finally:
