@@ -103,7 +103,8 @@ def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    # zip of the n shifted word lists: every run of n words, built in C.
+    return frozenset(zip(*(words[i:] for i in range(n)), strict=False))
 
 
 def fuse(
@@ -318,6 +319,10 @@ class Searcher:
         self._keyword: KeywordIndex | None = None
         self._newest: date | None = None
         self._manifest_mtime = 0
+        # Whether the keyword sidecar holds what the collection holds (no build under way or
+        # interrupted since it was written): only then do ranking features read the
+        # candidates' terms off it instead of tokenizing them.
+        self._keyword_in_step = False
 
     @property
     def newest(self) -> date | None:
@@ -337,6 +342,7 @@ class Searcher:
             self._manifest_mtime = mtime
             gen = self.store.open_current()
             if gen.manifest.built_at == self._gen.manifest.built_at:
+                self._keyword_in_step = not gen.manifest.bm25_stale
                 return self._gen
         else:
             gen = self.store.open_current()
@@ -344,6 +350,7 @@ class Searcher:
         check_model(gen.manifest, self.embedder.name)
         self._gen = gen
         self._keyword = KeywordIndex.load(gen.bm25_dir)
+        self._keyword_in_step = not gen.manifest.bm25_stale
         # A date after the build is a typo in the source ("2099"): as the archive's newest it
         # would make every real article look old. Such articles read as the build date.
         built = gen.manifest.built_at.date() if gen.manifest.built_at else date.today()
@@ -413,6 +420,7 @@ class Searcher:
             names_past_year=names_past,
             question_years=years(query),
             question_terms=tokenize_query(query),
+            keyword_held=self._keyword.held if self._keyword_in_step else None,
         )
         return Retrieved(signals, lists, weights, now)
 

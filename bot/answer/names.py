@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.answer.lexicon import lexicon
-from bot.answer.terms import Token, canonical_countries, name_term, split_hyphens, words
+from bot.answer.terms import (
+    TEXT_CACHE_SIZE,
+    Token,
+    canonical_countries,
+    name_term,
+    split_hyphens,
+    words,
+)
 from index.dates import is_calendar_word
 
 _CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
@@ -44,6 +52,13 @@ def names(sentence: str) -> list[Name]:
     Stopwords are never part of a run ("The", "However"); a run that starts the sentence is
     flagged so callers can treat a lone sentence-initial word as an ordinary word.
     """
+    return list(_names(sentence))
+
+
+# Retrieval asks this of every candidate chunk of a who/where question, the answerer of every
+# sentence it reads, and the same texts come back: kept for recent texts (pure, like the terms).
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _names(sentence: str) -> tuple[Name, ...]:
     stopwords = lexicon().stopwords
     connectors = lexicon().name_connectors
     toks = words(sentence)
@@ -80,7 +95,7 @@ def names(sentence: str) -> list[Name]:
         else:
             flush()
     flush()
-    return runs
+    return tuple(runs)
 
 
 def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:

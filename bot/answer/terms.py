@@ -21,7 +21,7 @@ Support") still match the question's lower-case words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -175,6 +175,18 @@ def _term(part: str, token: Token) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Content terms (words stemmed, names whole; no stopwords, no numbers), in order."""
+    return list(_content_terms(text))
+
+
+# Texts recur: within one answer the gate, the scoring and the citation check read the same
+# passages and sentences, and across questions the same stories' chunks come back. Terms are a
+# pure function of the text (and of the lexicon, read once), so they are kept for the most
+# recently read texts.
+TEXT_CACHE_SIZE = 1 << 13
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _content_terms(text: str) -> tuple[str, ...]:
     stopwords = lexicon().stopwords
     terms: list[str] = []
     for token in tokens(text):
@@ -186,7 +198,7 @@ def content_terms(text: str) -> list[str]:
             if len(low) < 2 or (low in stopwords and not part.isupper()):
                 continue
             terms.append(_term(part, token))
-    return terms
+    return tuple(terms)
 
 
 def name_key(text: str) -> tuple[str, ...]:
@@ -234,6 +246,73 @@ def _derived(a: str, b: str) -> bool:
 
 def term_in(term: str, vocabulary: Iterable[str]) -> bool:
     """Whether ``term`` matches any term of ``vocabulary`` (see :func:`terms_match`)."""
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary.holds(term)
     if isinstance(vocabulary, (set, frozenset, dict)) and term in vocabulary:
         return True
     return any(terms_match(term, other) for other in vocabulary)
+
+
+# Two terms that match (``terms_match``) always share a key: a name is filed under itself, itself
+# without a final "s" (plurals) and its stem (a word it matches); a word under itself and, from
+# four letters on, its first four letters (the prefix every derivation ``_derived`` accepts
+# shares). Terms sharing no key never match, so a lookup compares a term with a few terms, not
+# with a whole vocabulary.
+MatchKey = tuple[str, str]
+
+
+@lru_cache(maxsize=1 << 16)
+def match_keys(term: str) -> tuple[MatchKey, ...]:
+    """The keys ``term`` is filed under (see above)."""
+    if is_name(term):
+        return (("name", term), ("name", term.removesuffix("s")), ("word", stem(term)))
+    if len(term) >= 4:
+        return (("word", term), ("prefix", term[:4]))
+    return (("word", term),)
+
+
+class Vocabulary:
+    """A text's (or a question's) terms, answering :func:`term_in` by comparing a term only with
+    the terms filed under its match keys: the same answer as comparing it with every term."""
+
+    __slots__ = ("_by_key", "terms")
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = frozenset(terms)
+        by_key: dict[MatchKey, list[str]] = {}
+        for term in self.terms:
+            for key in match_keys(term):
+                by_key.setdefault(key, []).append(term)
+        self._by_key = by_key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def holds(self, term: str) -> bool:
+        """Some term of the vocabulary matches ``term`` (``term_in``)."""
+        if term in self.terms:
+            return True
+        return any(
+            terms_match(term, other)
+            for key in match_keys(term)
+            for other in self._by_key.get(key, ())
+        )
+
+    def held(self, terms: Iterable[str]) -> frozenset[str]:
+        """Those of ``terms`` the vocabulary holds."""
+        return frozenset(t for t in terms if self.holds(t))
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def text_vocabulary(text: str) -> Vocabulary:
+    """The content terms of ``text`` as a :class:`Vocabulary` (kept for recent texts)."""
+    return Vocabulary(_content_terms(text))
+
+
+@lru_cache(maxsize=1 << 10)
+def terms_vocabulary(terms: tuple[str, ...]) -> Vocabulary:
+    """Given terms (a question's) as a :class:`Vocabulary` (kept for recent questions)."""
+    return Vocabulary(terms)
