@@ -285,14 +285,18 @@ def drop_near_duplicates(passages: Iterable[Passage], threshold: float) -> Itera
     new passage counts its overlap with all of them in one pass over its own shingles instead
     of one set intersection per kept passage."""
     owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    owned: set[tuple[str, ...]] = set()  # the keys of owners, as a set for fast intersections
     sizes: list[int] = []  # shingle count of each kept passage
     for passage in passages:
         sh = shingles(passage.text)
-        shared = Counter(kept for s in sh for kept in owners.get(s, ()))
+        # Only shingles some kept passage has can count: found by one set intersection (in C),
+        # most of a new passage's shingles are nobody's.
+        shared = Counter(kept for s in sh & owned for kept in owners[s])
         if any(n / (len(sh) + sizes[kept] - n) >= threshold for kept, n in shared.items()):
             continue
         for s in sh:
             owners[s].append(len(sizes))
+        owned |= sh
         sizes.append(len(sh))
         yield passage
 
@@ -482,11 +486,12 @@ class Searcher:
         article's chunks stitched."""
         filters = filters or SearchFilters()
         by_id = retrieved.signals.passages
-        ranked = [
+        # Lazy: merging stops reading the ranking once the k passages are complete.
+        ranked = (
             replace(by_id[cid], score=score)
             for cid, score in ranking
             if cid in by_id and filters.admits(by_id[cid])
-        ]
+        )
         unique = drop_near_duplicates(ranked, self.fusion.dedup_jaccard)
         least = self.fusion.passage_min_chunks if min_chunks is None else min_chunks
         return merge_by_article(unique, k, cap=self.fusion.passage_chunks, least=least)

@@ -23,7 +23,7 @@ _CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
 _NAME_OPENING_STOPWORDS = frozenset({"new"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: names are kept for recent texts (see _names)
 class Name:
     """A run of capitalised words as written, and its name terms (connectors left out)."""
 
@@ -32,7 +32,9 @@ class Name:
     sentence_initial: bool
 
 
-def _run_terms(run: list[str]) -> tuple[str, ...]:
+# Runs recur (the same people and places across a story's sentences): their terms are kept.
+@lru_cache(maxsize=1 << 14)
+def _run_terms(run: tuple[str, ...]) -> tuple[str, ...]:
     # "New" stays in the text ("New York" is a place) but, a stopword, not in the terms,
     # which are matched against stopword-free vocabularies.
     connectors = lexicon().name_connectors
@@ -71,7 +73,7 @@ def _names(sentence: str) -> tuple[Name, ...]:
         while current and current[-1].lower() in connectors:
             current.pop()
         if current:
-            runs.append(Name(" ".join(current), _run_terms(current), current_start == 0))
+            runs.append(Name(" ".join(current), _run_terms(tuple(current)), current_start == 0))
         current = []
 
     for index, token in enumerate(toks):
@@ -92,7 +94,7 @@ def _names(sentence: str) -> tuple[Name, ...]:
             current.append(token)
         elif current and low in connectors:
             current.append(token)
-        else:
+        elif current:
             flush()
     flush()
     return tuple(runs)
@@ -108,6 +110,7 @@ def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def is_title_or_calendar(term: str) -> bool:
     """A capitalised word that is part of a name run but never what a name question asks for:
     a title or role ("Minister", "Senator") or a month or weekday."""

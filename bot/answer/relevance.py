@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -171,19 +171,18 @@ def _entity_coverage(
     return found / total if total else 1.0
 
 
-def _new_names(info: QuestionInfo, sentence: str) -> list[tuple[Name, int, bool]]:
+def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, bool]]:
     """Each name run in ``sentence`` with tokens the question lacks: (name, count of those
     tokens, is a lone sentence-initial word).
 
-    Title words ("Minister"), calendar words and the question's own terms are not new.
+    Title words ("Minister"), calendar words and the question's own terms are not new. Lazy:
+    a caller that has seen what it needs (a full name, a place) reads no further.
     """
     asked = terms_vocabulary(info.terms)
-    out: list[tuple[Name, int, bool]] = []
     for name in names(sentence):
         fresh = [t for t in name.terms if not is_title_or_calendar(t) and not asked.holds(t)]
         if fresh:
-            out.append((name, len(fresh), name.sentence_initial and len(name.terms) == 1))
-    return out
+            yield name, len(fresh), name.sentence_initial and len(name.terms) == 1
 
 
 def answer_type_score(info: QuestionInfo, sentence: str) -> float:
@@ -218,7 +217,7 @@ def answer_type_score(info: QuestionInfo, sentence: str) -> float:
             if initial_only:
                 best = max(best, 0.3)
             elif count >= 2:
-                best = 1.0
+                return 1.0  # the most there is: the names after it need not be read
             else:
                 best = max(best, 0.7)
         return best

@@ -35,6 +35,7 @@ _WORD = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SENTENCE_ENDS = frozenset(".!?…:\n")
+_HYPHENS = re.compile(r"[-'’]")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ class Token:
 def _clean(token: str) -> str:
     if token.endswith(".") and token[:2].isupper():
         token = token.replace(".", "")  # "U.S." -> "US"
-    return _POSSESSIVE.sub("", token).strip("-.,")
+    if "'" in token or "’" in token:  # most words have no apostrophe: spare them the regex
+        token = _POSSESSIVE.sub("", token)
+    return token.strip("-.,")
 
 
 def words(text: str) -> list[str]:
@@ -66,7 +69,7 @@ def tokens(text: str) -> list[Token]:
         if not word:
             continue
         # Opening the text, or after a full stop, colon or line break ("... said. Troops ...").
-        initial = not out or any(ch in _SENTENCE_ENDS for ch in text[last : match.start()])
+        initial = not out or not _SENTENCE_ENDS.isdisjoint(text[last : match.start()])
         out.append(Token(word, initial))
         last = match.end()
     return canonical_countries(out)
@@ -162,7 +165,9 @@ def is_name(term: str) -> bool:
 
 
 def split_hyphens(token: str) -> list[str]:
-    return [part for part in re.split(r"[-'’]", token) if part]
+    if "-" not in token and "'" not in token and "’" not in token:
+        return [token] if token else []  # the common case, without the regex
+    return [part for part in _HYPHENS.split(token) if part]
 
 
 def _term(part: str, token: Token) -> str:
@@ -276,6 +281,7 @@ class Vocabulary:
     the terms filed under its match keys: the same answer as comparing it with every term."""
 
     __slots__ = ("_by_key", "terms")
+    _by_key: dict[MatchKey, tuple[str, ...]]
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms = frozenset(terms)
@@ -283,7 +289,9 @@ class Vocabulary:
         for term in self.terms:
             for key in match_keys(term):
                 by_key.setdefault(key, []).append(term)
-        self._by_key = by_key
+        # Tuples, not lists: vocabularies are kept for recent texts, and the garbage collector
+        # stops tracking tuples of strings (thousands of lists would slow every collection).
+        self._by_key = {key: tuple(found) for key, found in by_key.items()}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.terms)
