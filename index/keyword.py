@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -196,6 +197,33 @@ class KeywordIndex:
             raise SidecarCorrupt(f"{type(exc).__name__}: {reason}") from exc
         if len(loaded) != chunks:
             raise SidecarCorrupt(f"{len(loaded)} chunks, the manifest has {chunks}")
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {cid: row for row, cid in enumerate(self.chunk_ids)}
+
+    def held(self, chunk_ids: Sequence[str], terms: Collection[str]) -> list[int | None]:
+        """For each chunk, how many of ``terms`` (keyword terms, as :func:`tokenize_query` makes
+        them) its indexed title + text holds; None for a chunk the index does not hold.
+
+        Read off the index's postings (the chunks each term occurs in): the same count as
+        tokenizing the chunk's text again, when the index is in step with the collection, for a
+        few array operations instead of the tokenizer's pass over the text."""
+        if self._retriever is None:
+            return [None] * len(chunk_ids)
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]
+        indices = self._retriever.scores["indices"]
+        counts = np.zeros(len(self.chunk_ids), dtype=np.int32)
+        for term in set(terms):
+            column = vocab.get(term)
+            if column is not None and column + 1 < len(indptr):
+                # A term's postings list each chunk once, so += counts it once per chunk.
+                counts[indices[indptr[column] : indptr[column + 1]]] += 1
+        rows = self._rows
+        return [
+            int(counts[row]) if (row := rows.get(cid)) is not None else None for cid in chunk_ids
+        ]
 
     def search(
         self, query: str, k: int, *, since_ord: int | None = None, publisher_key: str | None = None

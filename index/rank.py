@@ -14,9 +14,10 @@ import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,10 @@ FEATURES: tuple[str, ...] = (
 )
 
 
+# (chunk ids, keyword terms) -> for each chunk, how many of the terms it holds, or None.
+KeywordHeld = Callable[[Sequence[str], Collection[str]], list[int | None]]
+
+
 @dataclass(frozen=True)
 class Signals:
     """What search knows about one question's candidates before ranking them."""
@@ -70,6 +75,9 @@ class Signals:
     names_past_year: bool
     question_years: Collection[int]
     question_terms: Collection[str]  # the question's keyword terms (stemmed)
+    # How many of some keyword terms each chunk's title + text holds, read off the keyword
+    # index (None for a chunk it does not hold); None: features tokenize the candidates.
+    keyword_held: KeywordHeld | None = None
 
 
 def candidate_ids(signals: Signals) -> list[str]:
@@ -114,12 +122,9 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
     for cid in ids:
         by_article[signals.passages[cid].article_id].append(rrf[cid])
     q_terms = set(signals.question_terms)
-    # Keyword terms of each candidate (title + chunk, as BM25 reads it) and of its title:
-    # computed here, so the hand-set fusion, which reads none of them, pays nothing for them.
-    passages = [signals.passages[cid] for cid in ids]
-    terms_of = tokenize([embedding_text(p.title, p.text) for p in passages]) if ids else []
-    titles = sorted({p.title for p in passages})
-    title_terms = dict(zip(titles, tokenize(titles), strict=True)) if titles else {}
+    # The question's keyword terms in each candidate (title + chunk, as BM25 reads it) and in
+    # its title: computed here, so the hand-set fusion, which reads none of them, pays nothing.
+    held = _keyword_held(signals, ids, q_terms)
     rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
     for i, cid in enumerate(ids):
         p = signals.passages[cid]
@@ -131,8 +136,6 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
         else:
             age = max(0, (signals.newest - p.published).days)
         fresh7 = math.exp(-age / 7) if age is not None else 0.0
-        terms = terms_of[i]
-        in_title = title_terms.get(p.title, ())
         rows[i] = (
             1 / (1 + dense_rank[cid]) if cid in dense_rank else 0.0,
             sim,
@@ -152,11 +155,35 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
             float(any(str(y) in p.text for y in signals.question_years)),
             sum(others[:2]),
             math.log1p(len(by_article[p.article_id])),
-            len(q_terms & set(terms)) / len(q_terms) if q_terms else 0.0,
-            len(q_terms & set(in_title)) / len(q_terms) if q_terms else 0.0,
+            held[i] / len(q_terms) if q_terms else 0.0,
+            len(q_terms & title_terms(p.title)) / len(q_terms) if q_terms else 0.0,
             math.exp(-p.start / 1500),
         )
     return rows
+
+
+def _keyword_held(signals: Signals, ids: Sequence[str], q_terms: set[str]) -> list[int]:
+    """How many of ``q_terms`` each candidate's title + chunk holds as BM25 reads it: from the
+    keyword index where it holds the candidate (a few array lookups), else by tokenizing the
+    candidate (~150 per query: most of the cost of ranking when done for all)."""
+    if not q_terms:
+        return [0] * len(ids)
+    lookup = signals.keyword_held
+    held = lookup(ids, q_terms) if lookup is not None else [None] * len(ids)
+    missing = [i for i, count in enumerate(held) if count is None]
+    if missing:
+        passages = [signals.passages[ids[i]] for i in missing]
+        tokens = tokenize([embedding_text(p.title, p.text) for p in passages])
+        for i, terms in zip(missing, tokens, strict=True):
+            held[i] = len(q_terms & set(terms))
+    return [int(count or 0) for count in held]
+
+
+# Titles recur across a story's chunks and across questions: their keyword terms are kept.
+@lru_cache(maxsize=1 << 12)
+def title_terms(title: str) -> frozenset[str]:
+    """The keyword terms of a title, as BM25 tokenizes it."""
+    return frozenset(tokenize([title])[0])
 
 
 @dataclass(frozen=True)

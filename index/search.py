@@ -103,7 +103,8 @@ def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    # zip of the n shifted word lists: every run of n words, built in C.
+    return frozenset(zip(*(words[i:] for i in range(n)), strict=False))
 
 
 def fuse(
@@ -284,14 +285,18 @@ def drop_near_duplicates(passages: Iterable[Passage], threshold: float) -> Itera
     new passage counts its overlap with all of them in one pass over its own shingles instead
     of one set intersection per kept passage."""
     owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    owned: set[tuple[str, ...]] = set()  # the keys of owners, as a set for fast intersections
     sizes: list[int] = []  # shingle count of each kept passage
     for passage in passages:
         sh = shingles(passage.text)
-        shared = Counter(kept for s in sh for kept in owners.get(s, ()))
+        # Only shingles some kept passage has can count: found by one set intersection (in C),
+        # most of a new passage's shingles are nobody's.
+        shared = Counter(kept for s in sh & owned for kept in owners[s])
         if any(n / (len(sh) + sizes[kept] - n) >= threshold for kept, n in shared.items()):
             continue
         for s in sh:
             owners[s].append(len(sizes))
+        owned |= sh
         sizes.append(len(sh))
         yield passage
 
@@ -318,6 +323,10 @@ class Searcher:
         self._keyword: KeywordIndex | None = None
         self._newest: date | None = None
         self._manifest_mtime = 0
+        # Whether the keyword sidecar holds what the collection holds (no build under way or
+        # interrupted since it was written): only then do ranking features read the
+        # candidates' terms off it instead of tokenizing them.
+        self._keyword_in_step = False
 
     @property
     def newest(self) -> date | None:
@@ -337,6 +346,7 @@ class Searcher:
             self._manifest_mtime = mtime
             gen = self.store.open_current()
             if gen.manifest.built_at == self._gen.manifest.built_at:
+                self._keyword_in_step = not gen.manifest.bm25_stale
                 return self._gen
         else:
             gen = self.store.open_current()
@@ -344,6 +354,7 @@ class Searcher:
         check_model(gen.manifest, self.embedder.name)
         self._gen = gen
         self._keyword = KeywordIndex.load(gen.bm25_dir)
+        self._keyword_in_step = not gen.manifest.bm25_stale
         # A date after the build is a typo in the source ("2099"): as the archive's newest it
         # would make every real article look old. Such articles read as the build date.
         built = gen.manifest.built_at.date() if gen.manifest.built_at else date.today()
@@ -413,6 +424,7 @@ class Searcher:
             names_past_year=names_past,
             question_years=years(query),
             question_terms=tokenize_query(query),
+            keyword_held=self._keyword.held if self._keyword_in_step else None,
         )
         return Retrieved(signals, lists, weights, now)
 
@@ -474,11 +486,12 @@ class Searcher:
         article's chunks stitched."""
         filters = filters or SearchFilters()
         by_id = retrieved.signals.passages
-        ranked = [
+        # Lazy: merging stops reading the ranking once the k passages are complete.
+        ranked = (
             replace(by_id[cid], score=score)
             for cid, score in ranking
             if cid in by_id and filters.admits(by_id[cid])
-        ]
+        )
         unique = drop_near_duplicates(ranked, self.fusion.dedup_jaccard)
         least = self.fusion.passage_min_chunks if min_chunks is None else min_chunks
         return merge_by_article(unique, k, cap=self.fusion.passage_chunks, least=least)

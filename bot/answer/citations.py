@@ -29,7 +29,7 @@ from bot.answer.models import Answer, Citation
 from bot.answer.names import names
 from bot.answer.quantities import numbers
 from bot.answer.sentences import split_sentences
-from bot.answer.terms import content_terms, term_in
+from bot.answer.terms import content_terms, text_vocabulary
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -75,14 +75,14 @@ def _claim_names(claim: str) -> set[str]:
 def support(claim: str, passage: Passage) -> Support:
     """Judge whether ``passage`` supports ``claim`` (markers already removed)."""
     source = f"{passage.title}\n{passage.text}" if passage.title else passage.text
-    vocab = set(content_terms(source))
+    vocab = text_vocabulary(source)
     terms = list(dict.fromkeys(content_terms(claim)))
-    share = sum(1 for t in terms if term_in(t, vocab)) / len(terms) if terms else 0.0
+    share = sum(1 for t in terms if vocab.holds(t)) / len(terms) if terms else 0.0
     missing_numbers = frozenset(numbers(claim) - numbers(source))
     missing_names = frozenset(
         t
         for t in _claim_names(claim)
-        if t.lower() not in lexicon().title_words and not term_in(t, vocab)
+        if t.lower() not in lexicon().title_words and not vocab.holds(t)
     )
     ok = bool(terms) and share >= MIN_TERM_SUPPORT and not missing_numbers and not missing_names
     return Support(ok, share, missing_numbers, missing_names)

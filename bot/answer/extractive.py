@@ -32,7 +32,7 @@ from bot.answer.relevance import (
     term_weights,
 )
 from bot.answer.sentences import is_question
-from bot.answer.terms import content_terms, term_in
+from bot.answer.terms import content_terms, term_in, terms_vocabulary
 from index.dates import asks_about_now, newest_date, years
 from index.models import Passage
 
@@ -90,7 +90,8 @@ def _focus(info: QuestionInfo, terms: list[str]) -> float:
     """Share of the sentence's content words that are question words: long digressions lose."""
     if not terms:
         return 0.0
-    return sum(1 for t in terms if term_in(t, info.terms)) / len(terms)
+    asked = terms_vocabulary(info.terms)
+    return sum(1 for t in terms if asked.holds(t)) / len(terms)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ def score_sentence(
     if not eligible(evidence):
         return None
     terms = content_terms(evidence.text)
-    fresh = {t for t in terms if not term_in(t, info.terms)}
+    asked = terms_vocabulary(info.terms)
+    fresh = {t for t in terms if not asked.holds(t)}
     score = W_COVERAGE * evidence.term_coverage + W_WINDOW * evidence.window_term_coverage
     if info.kind in _TYPED:
         score += W_ANSWER_TYPE * evidence.answer_type
@@ -178,8 +180,9 @@ def same_news(a: frozenset[str], b: frozenset[str], question_terms: Sequence[str
     """Two sentences (as content terms) tell the same news, the question's words aside."""
     if _jaccard(a, b) >= NEAR_DUPLICATE_JACCARD:
         return True
-    own_a = {t for t in a if not term_in(t, question_terms)}
-    own_b = {t for t in b if not term_in(t, question_terms)}
+    asked = terms_vocabulary(tuple(question_terms))
+    own_a = {t for t in a if not asked.holds(t)}
+    own_b = {t for t in b if not asked.holds(t)}
     shared = len(own_a & own_b)
     # A short sentence shares a name and a weekday with anything on its story.
     if shared < SAME_NEWS_MIN_SHARED:

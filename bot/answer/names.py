@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.answer.lexicon import lexicon
-from bot.answer.terms import Token, canonical_countries, name_term, split_hyphens, words
+from bot.answer.terms import (
+    TEXT_CACHE_SIZE,
+    Token,
+    canonical_countries,
+    name_term,
+    split_hyphens,
+    words,
+)
 from index.dates import is_calendar_word
 
 _CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
@@ -15,7 +23,7 @@ _CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
 _NAME_OPENING_STOPWORDS = frozenset({"new"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: names are kept for recent texts (see _names)
 class Name:
     """A run of capitalised words as written, and its name terms (connectors left out)."""
 
@@ -24,7 +32,9 @@ class Name:
     sentence_initial: bool
 
 
-def _run_terms(run: list[str]) -> tuple[str, ...]:
+# Runs recur (the same people and places across a story's sentences): their terms are kept.
+@lru_cache(maxsize=1 << 14)
+def _run_terms(run: tuple[str, ...]) -> tuple[str, ...]:
     # "New" stays in the text ("New York" is a place) but, a stopword, not in the terms,
     # which are matched against stopword-free vocabularies.
     connectors = lexicon().name_connectors
@@ -44,6 +54,13 @@ def names(sentence: str) -> list[Name]:
     Stopwords are never part of a run ("The", "However"); a run that starts the sentence is
     flagged so callers can treat a lone sentence-initial word as an ordinary word.
     """
+    return list(_names(sentence))
+
+
+# Retrieval asks this of every candidate chunk of a who/where question, the answerer of every
+# sentence it reads, and the same texts come back: kept for recent texts (pure, like the terms).
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _names(sentence: str) -> tuple[Name, ...]:
     stopwords = lexicon().stopwords
     connectors = lexicon().name_connectors
     toks = words(sentence)
@@ -56,7 +73,7 @@ def names(sentence: str) -> list[Name]:
         while current and current[-1].lower() in connectors:
             current.pop()
         if current:
-            runs.append(Name(" ".join(current), _run_terms(current), current_start == 0))
+            runs.append(Name(" ".join(current), _run_terms(tuple(current)), current_start == 0))
         current = []
 
     for index, token in enumerate(toks):
@@ -77,10 +94,10 @@ def names(sentence: str) -> list[Name]:
             current.append(token)
         elif current and low in connectors:
             current.append(token)
-        else:
+        elif current:
             flush()
     flush()
-    return runs
+    return tuple(runs)
 
 
 def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
@@ -93,6 +110,7 @@ def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def is_title_or_calendar(term: str) -> bool:
     """A capitalised word that is part of a name run but never what a name question asks for:
     a title or role ("Minister", "Senator") or a month or weekday."""

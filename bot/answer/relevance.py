@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from bot.answer.lexicon import Locale
@@ -31,7 +32,14 @@ from bot.answer.places import is_known_place, is_located
 from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.sentences import split_sentences
-from bot.answer.terms import content_terms, is_country, term_in, terms_match
+from bot.answer.terms import (
+    Vocabulary,
+    content_terms,
+    is_country,
+    term_in,
+    terms_vocabulary,
+    text_vocabulary,
+)
 from index.dates import has_date, years
 from index.models import Passage
 
@@ -90,8 +98,13 @@ class Relevance:
     evidence: tuple[SentenceEvidence, ...] = ()
 
 
-def _vocabulary(text: str) -> set[str]:
-    return set(content_terms(text))
+def _vocabulary(text: str) -> Vocabulary:
+    return text_vocabulary(text)
+
+
+def _asked(info: QuestionInfo) -> tuple[str, ...]:
+    """What the checks look for in a text: the question's terms and its entities' tokens."""
+    return tuple(dict.fromkeys((*info.terms, *(t for e in info.entities for t in e))))
 
 
 def passage_text(passage: Passage) -> str:
@@ -121,54 +134,55 @@ def term_weights(info: QuestionInfo, passages: Sequence[Passage]) -> dict[str, f
     return weights
 
 
+# The checks below take ``held``: those of the question's terms (see ``_asked``) a text holds,
+# found once per text with ``Vocabulary.held``, so that a window of sentences is the union of
+# its sentences' sets rather than a vocabulary of its own to search again.
+
+
 def _weighted_coverage(
-    terms: Iterable[str], vocabulary: set[str], weights: Mapping[str, float]
+    terms: Iterable[str], held: AbstractSet[str], weights: Mapping[str, float]
 ) -> float:
     terms = list(dict.fromkeys(terms))
     total = sum(weights.get(t, 1.0) for t in terms)
     if total == 0:
         return 1.0
-    found = sum(weights.get(t, 1.0) for t in terms if term_in(t, vocabulary))
+    found = sum(weights.get(t, 1.0) for t in terms if t in held)
     return found / total
 
 
-def _entity_found(entity: tuple[str, ...], vocabulary: set[str]) -> bool:
+def _entity_found(entity: tuple[str, ...], held: AbstractSet[str]) -> bool:
     """An entity is found when at least half its tokens are ("Sergei Shoigu" ~ "Shoigu")."""
-    hits = sum(1 for token in entity if term_in(token, vocabulary))
+    hits = sum(1 for token in entity if token in held)
     return hits * 2 >= len(entity)
 
 
 def _entity_coverage(
-    info: QuestionInfo, vocabulary: set[str], weights: Mapping[str, float]
+    info: QuestionInfo, held: AbstractSet[str], weights: Mapping[str, float]
 ) -> float:
-    """Rarity-weighted share of the question's entities found in ``vocabulary``."""
+    """Rarity-weighted share of the question's entities found (``held``: see above)."""
     if not info.entities:
         return 1.0
     total = found = 0.0
     for entity in info.entities:
         weight = max(weights.get(token, 1.0) for token in entity)
         total += weight
-        if _entity_found(entity, vocabulary):
+        if _entity_found(entity, held):
             found += weight
     return found / total if total else 1.0
 
 
-def _new_names(info: QuestionInfo, sentence: str) -> list[tuple[Name, int, bool]]:
+def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, bool]]:
     """Each name run in ``sentence`` with tokens the question lacks: (name, count of those
     tokens, is a lone sentence-initial word).
 
-    Title words ("Minister"), calendar words and the question's own terms are not new.
+    Title words ("Minister"), calendar words and the question's own terms are not new. Lazy:
+    a caller that has seen what it needs (a full name, a place) reads no further.
     """
-    out: list[tuple[Name, int, bool]] = []
+    asked = terms_vocabulary(info.terms)
     for name in names(sentence):
-        fresh = [
-            t
-            for t in name.terms
-            if not is_title_or_calendar(t) and not any(terms_match(t, q) for q in info.terms)
-        ]
+        fresh = [t for t in name.terms if not is_title_or_calendar(t) and not asked.holds(t)]
         if fresh:
-            out.append((name, len(fresh), name.sentence_initial and len(name.terms) == 1))
-    return out
+            yield name, len(fresh), name.sentence_initial and len(name.terms) == 1
 
 
 def answer_type_score(info: QuestionInfo, sentence: str) -> float:
@@ -203,11 +217,12 @@ def answer_type_score(info: QuestionInfo, sentence: str) -> float:
             if initial_only:
                 best = max(best, 0.3)
             elif count >= 2:
-                best = 1.0
+                return 1.0  # the most there is: the names after it need not be read
             else:
                 best = max(best, 0.7)
         return best
-    fresh_terms = {t for t in content_terms(sentence) if not term_in(t, info.terms)}
+    asked = terms_vocabulary(info.terms)
+    fresh_terms = {t for t in content_terms(sentence) if not asked.holds(t)}
     return 1.0 if len(fresh_terms) >= 2 else 0.5
 
 
@@ -215,20 +230,21 @@ def sentence_evidence(
     info: QuestionInfo, passage: Passage, weights: Mapping[str, float]
 ) -> list[SentenceEvidence]:
     """Judge every sentence of ``passage`` against the question."""
-    title_vocab = _vocabulary(passage.title) if passage.title else set()
+    asked = _asked(info)
+    title_held = _vocabulary(passage.title).held(asked) if passage.title else frozenset()
     sentences = split_sentences(passage.text)
-    vocabs = [_vocabulary(s) for s in sentences]
+    held = [_vocabulary(s).held(asked) for s in sentences]
     out: list[SentenceEvidence] = []
     for i, sentence in enumerate(sentences):
         # The two sentences before carry what "it", "the flight", "the two ministers" refer to.
-        window = vocabs[i] | title_vocab
+        window = held[i] | title_held
         for j in range(max(0, i - CONTEXT_SENTENCES), i):
-            window |= vocabs[j]
+            window |= held[j]
         out.append(
             SentenceEvidence(
                 text=sentence,
                 index=i,
-                term_coverage=_weighted_coverage(info.terms, vocabs[i], weights),
+                term_coverage=_weighted_coverage(info.terms, held[i], weights),
                 window_term_coverage=_weighted_coverage(info.terms, window, weights),
                 window_entity_coverage=_entity_coverage(info, window, weights),
                 answer_type=answer_type_score(info, sentence),
@@ -262,16 +278,14 @@ def assess(info: QuestionInfo, passage: Passage, weights: Mapping[str, float]) -
     """Apply the four checks of the module docstring to one passage."""
     if not _years_present(info, passage):
         return Relevance(passage, False, "year not mentioned")
-    vocab = _vocabulary(passage_text(passage))
-    missing = [e for e in info.entities if not _entity_found(e, vocab)]
+    held = _vocabulary(passage_text(passage)).held(_asked(info))
+    missing = [e for e in info.entities if not _entity_found(e, held)]
     entity_cov = 1.0 - len(missing) / len(info.entities) if info.entities else 1.0
     unaliased = [e for e in missing if not _may_go_by_another_name(e)]
     if unaliased or len(missing) > _allowed_missing(len(info.entities)):
         lost = (unaliased or missing)[0]
         return Relevance(passage, False, "entity missing: " + " ".join(lost), 0.0, entity_cov)
-    term_cov = (
-        sum(1 for t in info.terms if term_in(t, vocab)) / len(info.terms) if info.terms else 0.0
-    )
+    term_cov = sum(1 for t in info.terms if t in held) / len(info.terms) if info.terms else 0.0
     if term_cov < MIN_PASSAGE_TERM_COVERAGE:
         return Relevance(passage, False, "too few question terms", term_cov, entity_cov)
     evidence = tuple(sentence_evidence(info, passage, weights))

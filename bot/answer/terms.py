@@ -21,9 +21,10 @@ Support") still match the question's lower-case words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.answer.lexicon import lexicon
 from bot.answer.places import country_forms
@@ -35,11 +36,14 @@ _WORD = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SENTENCE_ENDS = frozenset(".!?…:\n")
+_HYPHENS = re.compile(r"[-'’]")
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word of a text as written (possessive removed), and whether it opens a sentence."""
+class Token(NamedTuple):
+    """A word of a text as written (possessive removed), and whether it opens a sentence.
+
+    A named tuple: one is made for every word read, and a tuple is quicker to make than a
+    frozen dataclass."""
 
     text: str
     initial: bool
@@ -49,12 +53,14 @@ class Token:
 def _clean(token: str) -> str:
     if token.endswith(".") and token[:2].isupper():
         token = token.replace(".", "")  # "U.S." -> "US"
-    return _POSSESSIVE.sub("", token).strip("-.,")
+    if "'" in token or "’" in token:  # most words have no apostrophe: spare them the regex
+        token = _POSSESSIVE.sub("", token)
+    return token.strip("-.,")
 
 
 def words(text: str) -> list[str]:
     """Raw word tokens with their case, possessives removed ("Korea's" -> "Korea")."""
-    return [t for t in (_clean(m) for m in _WORD.findall(text)) if t]
+    return [t for t in (m if m.isalpha() else _clean(m) for m in _WORD.findall(text)) if t]
 
 
 def tokens(text: str) -> list[Token]:
@@ -62,11 +68,13 @@ def tokens(text: str) -> list[Token]:
     out: list[Token] = []
     last = 0
     for match in _WORD.finditer(text):
-        word = _clean(match.group())
-        if not word:
-            continue
+        word = match.group()
+        if not word.isalpha():  # letters only (most words): nothing to clean
+            word = _clean(word)
+            if not word:
+                continue
         # Opening the text, or after a full stop, colon or line break ("... said. Troops ...").
-        initial = not out or any(ch in _SENTENCE_ENDS for ch in text[last : match.start()])
+        initial = not out or not _SENTENCE_ENDS.isdisjoint(text[last : match.start()])
         out.append(Token(word, initial))
         last = match.end()
     return canonical_countries(out)
@@ -145,6 +153,7 @@ def is_country(terms: Sequence[str]) -> bool:
     return tuple(terms) in _forms().countries
 
 
+@lru_cache(maxsize=1 << 16)
 def word_term(word: str) -> str:
     """A word as a term: irregular form undone, then stemmed ("sent" -> "send")."""
     low = word.lower()
@@ -162,7 +171,9 @@ def is_name(term: str) -> bool:
 
 
 def split_hyphens(token: str) -> list[str]:
-    return [part for part in re.split(r"[-'’]", token) if part]
+    if "-" not in token and "'" not in token and "’" not in token:
+        return [token] if token else []  # the common case, without the regex
+    return [part for part in _HYPHENS.split(token) if part]
 
 
 def _term(part: str, token: Token) -> str:
@@ -175,6 +186,18 @@ def _term(part: str, token: Token) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Content terms (words stemmed, names whole; no stopwords, no numbers), in order."""
+    return list(_content_terms(text))
+
+
+# Texts recur: within one answer the gate, the scoring and the citation check read the same
+# passages and sentences, and across questions the same stories' chunks come back. Terms are a
+# pure function of the text (and of the lexicon, read once), so they are kept for the most
+# recently read texts.
+TEXT_CACHE_SIZE = 1 << 13
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _content_terms(text: str) -> tuple[str, ...]:
     stopwords = lexicon().stopwords
     terms: list[str] = []
     for token in tokens(text):
@@ -186,7 +209,7 @@ def content_terms(text: str) -> list[str]:
             if len(low) < 2 or (low in stopwords and not part.isupper()):
                 continue
             terms.append(_term(part, token))
-    return terms
+    return tuple(terms)
 
 
 def name_key(text: str) -> tuple[str, ...]:
@@ -234,6 +257,76 @@ def _derived(a: str, b: str) -> bool:
 
 def term_in(term: str, vocabulary: Iterable[str]) -> bool:
     """Whether ``term`` matches any term of ``vocabulary`` (see :func:`terms_match`)."""
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary.holds(term)
     if isinstance(vocabulary, (set, frozenset, dict)) and term in vocabulary:
         return True
     return any(terms_match(term, other) for other in vocabulary)
+
+
+# Two terms that match (``terms_match``) always share a key: a name is filed under itself, itself
+# without a final "s" (plurals) and its stem (a word it matches); a word under itself and, from
+# four letters on, its first four letters (the prefix every derivation ``_derived`` accepts
+# shares). Terms sharing no key never match, so a lookup compares a term with a few terms, not
+# with a whole vocabulary.
+MatchKey = tuple[str, str]
+
+
+@lru_cache(maxsize=1 << 16)
+def match_keys(term: str) -> tuple[MatchKey, ...]:
+    """The keys ``term`` is filed under (see above)."""
+    if is_name(term):
+        return (("name", term), ("name", term.removesuffix("s")), ("word", stem(term)))
+    if len(term) >= 4:
+        return (("word", term), ("prefix", term[:4]))
+    return (("word", term),)
+
+
+class Vocabulary:
+    """A text's (or a question's) terms, answering :func:`term_in` by comparing a term only with
+    the terms filed under its match keys: the same answer as comparing it with every term."""
+
+    __slots__ = ("_by_key", "terms")
+    _by_key: dict[MatchKey, tuple[str, ...]]
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = frozenset(terms)
+        by_key: dict[MatchKey, list[str]] = {}
+        for term in self.terms:
+            for key in match_keys(term):
+                by_key.setdefault(key, []).append(term)
+        # Tuples, not lists: vocabularies are kept for recent texts, and the garbage collector
+        # stops tracking tuples of strings (thousands of lists would slow every collection).
+        self._by_key = {key: tuple(found) for key, found in by_key.items()}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def holds(self, term: str) -> bool:
+        """Some term of the vocabulary matches ``term`` (``term_in``)."""
+        if term in self.terms:
+            return True
+        return any(
+            terms_match(term, other)
+            for key in match_keys(term)
+            for other in self._by_key.get(key, ())
+        )
+
+    def held(self, terms: Iterable[str]) -> frozenset[str]:
+        """Those of ``terms`` the vocabulary holds."""
+        return frozenset(t for t in terms if self.holds(t))
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def text_vocabulary(text: str) -> Vocabulary:
+    """The content terms of ``text`` as a :class:`Vocabulary` (kept for recent texts)."""
+    return Vocabulary(_content_terms(text))
+
+
+@lru_cache(maxsize=1 << 10)
+def terms_vocabulary(terms: tuple[str, ...]) -> Vocabulary:
+    """Given terms (a question's) as a :class:`Vocabulary` (kept for recent questions)."""
+    return Vocabulary(terms)

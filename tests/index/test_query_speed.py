@@ -1,0 +1,104 @@
+"""The query path's speed-ups give the results of the plain definitions: keyword terms read off
+the BM25 postings count what tokenizing the chunk counts, ranking features are the same with
+and without them (and are not read from a sidecar a build has marked stale), and shingles are
+every run of three words. Made-up articles, the hash embedder."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from index.build import IndexBuilder
+from index.chunk import Chunker, embedding_text
+from index.keyword import KeywordIndex, tokenize, tokenize_query
+from index.models import Passage
+from index.rank import candidate_ids, features
+from index.search import Searcher, shingles
+from index.store import IndexStore
+
+TEXTS = [
+    ("Ferry resumes", "The Zanzibar ferry resumed sailing on Monday after repairs to its hull."),
+    ("Bridge reopens", "Springfield's mayor reopened the bridge; traffic resumed within hours."),
+    ("Ferries and bridges", "Ferries, bridges and tunnels: the city's repairs cost millions."),
+    ("", "A chunk without a title mentions the mayor and a ferry."),
+    ("Only stopwords", "the and of to in"),
+]
+
+
+def _passages() -> list[Passage]:
+    return [
+        Passage(chunk_id=f"a{i}#0", article_id=f"a{i}", title=title, text=text, score=0.0)
+        for i, (title, text) in enumerate(TEXTS)
+    ]
+
+
+def test_postings_count_the_terms_tokenizing_the_chunk_finds():
+    passages = _passages()
+    index = KeywordIndex.build(passages)
+    for query in ("ferry repairs mayor", "bridges resumed Monday", "tunnels of Zanzibar", "x"):
+        terms = set(tokenize_query(query))
+        expected = [
+            len(terms & set(tokenize([embedding_text(p.title, p.text)])[0])) for p in passages
+        ]
+        assert index.held([p.chunk_id for p in passages], terms) == expected
+    assert index.held(["not-indexed#0", "a0#0"], {"ferri"}) == [None, 1]
+    assert KeywordIndex.build([]).held(["a0#0"], {"ferri"}) == [None]
+
+
+def test_postings_survive_a_save_and_load(tmp_path: Path):
+    passages = _passages()
+    KeywordIndex.build(passages).save(tmp_path / "bm25")
+    loaded = KeywordIndex.load(tmp_path / "bm25")
+    assert loaded.held([p.chunk_id for p in passages], {"ferri", "repair"}) == [2, 0, 2, 1, 0]
+
+
+def _build(tmp_path: Path, hash_embedder) -> IndexStore:
+    records = [
+        {"id": f"a{i}", "title": title, "text": text, "published": "2023-11-0" + str(i + 1)}
+        for i, (title, text) in enumerate(TEXTS)
+    ]
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "news.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    store = IndexStore(tmp_path / "index")
+    IndexBuilder(store, hash_embedder, Chunker(180, 30), max_file_bytes=10**6).build(
+        [tmp_path / "articles"]
+    )
+    return store
+
+
+def test_features_are_the_same_read_off_the_index_or_tokenized(tmp_path: Path, hash_embedder):
+    searcher = Searcher(_build(tmp_path, hash_embedder), hash_embedder)
+    for query in ("Which ferry resumed after repairs?", "Who reopened the bridge?", "mayor"):
+        signals = searcher.retrieve(query).signals
+        assert signals.keyword_held is not None
+        ids = candidate_ids(signals)
+        tokenized = dataclasses.replace(signals, keyword_held=None)
+        assert np.array_equal(features(signals, ids), features(tokenized, ids))
+
+
+def test_a_sidecar_marked_stale_is_not_read_for_features(tmp_path: Path, hash_embedder):
+    store = _build(tmp_path, hash_embedder)
+    searcher = Searcher(store, hash_embedder)
+    assert searcher.retrieve("ferry").signals.keyword_held is not None
+    # A build under way (or interrupted) in the live generation marks the sidecar stale first.
+    gen = store.open_current()
+    gen.manifest.bm25_stale = True
+    gen.save_manifest()
+    manifest = gen.path / "manifest.json"
+    stat = manifest.stat()
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert searcher.retrieve("ferry").signals.keyword_held is None
+
+
+def test_shingles_are_every_run_of_three_words():
+    text = "One two three, four FIVE six. Seven"
+    words = text.lower().replace(",", "").replace(".", "").split()
+    assert shingles(text) == frozenset(tuple(words[i : i + 3]) for i in range(len(words) - 2))
+    assert shingles("two words") == frozenset([("two", "words")])
+    assert shingles("") == frozenset()
