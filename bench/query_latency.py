@@ -98,9 +98,15 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def build_service(index_dir: Path) -> tuple[QAService, TimedEmbedder]:
+def build_service(index_dir: Path, backend: str | None) -> tuple[QAService, TimedEmbedder]:
     settings = load_settings(index_dir=index_dir)
-    embedder = TimedEmbedder(make_embedder(settings.embed_model))
+    embedder = TimedEmbedder(
+        make_embedder(
+            settings.embed_model,
+            backend=backend or settings.embed_backend,
+            cache_dir=settings.model_cache,
+        )
+    )
     app = App(settings, embedder_override=embedder)
     searcher = app.searcher
     refusal = load_refusal_model() if searcher.ranker is not None else None
@@ -116,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions-file", type=Path, action="append", default=None)
     parser.add_argument("--dump", type=Path, help="write each answer as a JSON line")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed questions")
+    parser.add_argument(
+        "--backend", help="the embedder's backend (default: settings); must match the index"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -124,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not questions:
         print(f"no questions found beside the articles of {args.index_dir}", file=sys.stderr)
         return 1
-    qa, embedder = build_service(args.index_dir)
+    qa, embedder = build_service(args.index_dir, args.backend)
     for question in questions[: args.warmup]:  # loads the model, the index and the sidecar
         qa.ask(question)
     embedder.calls_ms.clear()
