@@ -7,12 +7,11 @@ build killed at any moment leaves the previous index answering.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from index.embed import Embedder
 from index.errors import BuildRefused, IndexMissing, ModelMismatch, SourcesMissing
 from index.keyword import KeywordIndex, SidecarCorrupt
 from index.models import Article, Chunk, LoadReport, SourceFailure
-from index.sources import check_paths, load_paths
+from index.sources import check_paths, load_paths, with_own_id
 from index.store import ArticleEntry, Generation, IndexStore
 
 logger = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ logger = logging.getLogger(__name__)
 # (bench/build_speed.py, 360 articles: 123 s at 1,024, 133 s at 256), small enough that
 # progress moves every ~20 s.
 EMBED_BATCH_CHUNKS = 1024
-# Seconds between manifest saves during a build (progress a kill can lose; see _write).
+# Seconds between manifest saves during a build (progress a kill can lose; see _embed_articles).
 MANIFEST_SAVE_INTERVAL_S = 5.0
 
 
@@ -129,8 +128,7 @@ def plan_build(
         if article.id in kept:
             # The id belongs to an article of an unchanged (unread) file: as when both files are
             # read, the later one gets an id of its own.
-            digest = hashlib.sha1(article.path.encode()).hexdigest()[:8]
-            article = replace(article, id=f"{article.id}~{digest}")
+            article = with_own_id(article)
         if article.id in seen:
             failures.append(
                 SourceFailure(
@@ -174,7 +172,6 @@ class IndexBuilder:
         self.embedder = embedder
         self.chunker = chunker
         self.max_file_bytes = max_file_bytes
-        self._manifest_saved = 0.0
 
     def build(
         self,
@@ -311,11 +308,21 @@ class IndexBuilder:
         this thread: after each batch the manifest records the finished articles, as before.
         """
         tally = _Tally(articles_total=len(articles))
-        self._manifest_saved = time.monotonic()
 
         def report() -> None:
             if progress:
                 progress(tally.progress())
+
+        def finish(batch: list[Chunked], future: Future[np.ndarray | None]) -> None:
+            self._write(gen, batch, future.result())
+            tally.written(batch)
+            # The manifest records progress: a killed build resumes after the last save (the
+            # chunks written since are not in it, so they are deleted and redone). Saving after
+            # every batch would rewrite the whole manifest O(articles) times per build; every
+            # few seconds bounds that, and the build saves it once more at the end.
+            if tally.manifest_due():
+                gen.save_manifest()
+            report()
 
         report()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-embed") as pool:
@@ -324,12 +331,10 @@ class IndexBuilder:
                 texts = [embedding_text(a.title, c.text) for a, chunks in batch for c in chunks]
                 future = pool.submit(self._embed_texts, texts)
                 if pending is not None:
-                    tally.written(self._write(gen, *pending))
-                    report()
+                    finish(*pending)
                 pending = (batch, future)
             if pending is not None:
-                tally.written(self._write(gen, *pending))
-                report()
+                finish(*pending)
         return tally.chunk_ids
 
     def _keyword_index(
@@ -369,11 +374,8 @@ class IndexBuilder:
     def _embed_texts(self, texts: list[str]) -> np.ndarray | None:
         return self.embedder.embed(texts) if texts else None
 
-    def _write(
-        self, gen: Generation, batch: list[Chunked], future: Future[np.ndarray | None]
-    ) -> list[Chunked]:
-        """Store one embedded batch; returns it."""
-        vectors = future.result()
+    def _write(self, gen: Generation, batch: list[Chunked], vectors: np.ndarray | None) -> None:
+        """Store one embedded batch and record its articles in the (in-memory) manifest."""
         for article, _ in batch:
             # Delete first: clears the old version and any half-written chunks of a killed build.
             gen.delete_article(article.id)
@@ -389,15 +391,6 @@ class IndexBuilder:
                 publisher=article.publisher,
                 chunks=len(chunks),
             )
-        # The manifest records progress: a killed build resumes after the last save (chunks
-        # written since are deleted and redone, as they are not in it). Saving it after every
-        # batch would rewrite the whole manifest O(articles) times per build: at most every few
-        # seconds bounds that; the build saves it once more at the end.
-        now = time.monotonic()
-        if now - self._manifest_saved >= MANIFEST_SAVE_INTERVAL_S:
-            gen.save_manifest()
-            self._manifest_saved = now
-        return batch
 
 
 Chunked = tuple[Article, list[Chunk]]
@@ -413,6 +406,7 @@ class _Tally:
     chunks_chunked: int = 0
     articles_done: int = 0
     chunk_ids: list[str] = field(default_factory=list)  # written so far, in order
+    manifest_saved: float = field(default_factory=time.monotonic)
 
     def chunked(self, chunks: int) -> None:
         self.articles_chunked += 1
@@ -421,6 +415,15 @@ class _Tally:
     def written(self, batch: list[Chunked]) -> None:
         self.articles_done += len(batch)
         self.chunk_ids.extend(chunk.id for _, chunks in batch for chunk in chunks)
+
+    def manifest_due(self) -> bool:
+        """True (and the clock restarted) when MANIFEST_SAVE_INTERVAL_S has passed since the
+        last save."""
+        now = time.monotonic()
+        if now - self.manifest_saved < MANIFEST_SAVE_INTERVAL_S:
+            return False
+        self.manifest_saved = now
+        return True
 
     @property
     def chunks_done(self) -> int:

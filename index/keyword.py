@@ -28,8 +28,12 @@ META_FILE = "chunks.json"
 TERMS_FILE = "terms.npz"
 
 
-def _publisher_key(p: Passage) -> str:
-    return " ".join((p.publisher or "").lower().split())
+def _row(p: Passage) -> tuple[str, str, int, str]:
+    """What the index keeps of a chunk: id, indexed text, publication ordinal (-1: undated),
+    publisher key."""
+    published = p.published.toordinal() if p.published else -1
+    publisher = " ".join((p.publisher or "").lower().split())
+    return p.chunk_id, embedding_text(p.title, p.text), published, publisher
 
 
 class SidecarCorrupt(Exception):
@@ -93,16 +97,10 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, passages: Iterable[Passage]) -> KeywordIndex:
-        ids: list[str] = []
-        texts: list[str] = []
-        published: list[int] = []
-        publishers: list[str] = []
-        for p in passages:
-            ids.append(p.chunk_id)
-            texts.append(embedding_text(p.title, p.text))
-            published.append(p.published.toordinal() if p.published else -1)
-            publishers.append(_publisher_key(p))
-        index = cls(None, ids, published, publishers)
+        rows = [_row(p) for p in passages]
+        ids = [r[0] for r in rows]
+        texts = [r[1] for r in rows]
+        index = cls(None, ids, [r[2] for r in rows], [r[3] for r in rows])
         if ids:
             terms = tokenize(texts)
             index._retriever = bm25s.BM25()
@@ -122,17 +120,14 @@ class KeywordIndex:
             for row, cid in enumerate(self.chunk_ids)
             if cid.rsplit("#", 1)[0] not in dropped_articles
         ]
+        rows = [_row(p) for p in added]
         vocab = dict(self._retriever.vocab_dict)
         terms = [self._terms[row] for row in keep]
-        for doc in tokenize([embedding_text(p.title, p.text) for p in added]) if added else []:
+        for doc in tokenize([r[1] for r in rows]) if rows else []:
             terms.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in doc), np.int32))
-        ids = [self.chunk_ids[row] for row in keep] + [p.chunk_id for p in added]
-        published = [int(self._published[row]) for row in keep] + [
-            p.published.toordinal() if p.published else -1 for p in added
-        ]
-        publishers = [str(self._publisher[row]) for row in keep] + [
-            _publisher_key(p) for p in added
-        ]
+        ids = [self.chunk_ids[row] for row in keep] + [r[0] for r in rows]
+        published = [int(self._published[row]) for row in keep] + [r[2] for r in rows]
+        publishers = [str(self._publisher[row]) for row in keep] + [r[3] for r in rows]
         index = KeywordIndex(None, ids, published, publishers)
         if ids:
             index._retriever = bm25s.BM25()

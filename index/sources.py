@@ -445,6 +445,13 @@ def _preflight(paths: Sequence[Path]) -> list[SourceFailure]:
     return failures
 
 
+def with_own_id(article: Article) -> Article:
+    """The article under an id of its own: its id suffixed with a hash of its file's path, for
+    a second article that claims an id already taken."""
+    digest = hashlib.sha1(article.path.encode()).hexdigest()[:8]
+    return replace(article, id=f"{article.id}~{digest}")
+
+
 def _unique(articles: list[Article]) -> list[Article]:
     """Keep ids unique: identical duplicates load once, conflicting ones get a hash suffix."""
     by_id: dict[str, Article] = {}
@@ -459,8 +466,7 @@ def _unique(articles: list[Article]) -> list[Article]:
                 "duplicate article %s in %s skipped (same content)", article.id, article.path
             )
         else:
-            digest = hashlib.sha1(article.path.encode()).hexdigest()[:8]
-            renamed = replace(article, id=f"{article.id}~{digest}")
+            renamed = with_own_id(article)
             logger.warning(
                 "article id %s repeated in %s; using %s", article.id, article.path, renamed.id
             )
