@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -281,24 +281,38 @@ def drop_near_duplicates(passages: Iterable[Passage], threshold: float) -> Itera
     """Keep the best-ranked of each group of passages that repeat one another (word-shingle
     Jaccard at least ``threshold``).
 
-    Lazy, and linear in the candidates: the shingles of the kept passages are indexed, so each
-    new passage counts its overlap with all of them in one pass over its own shingles instead
-    of one set intersection per kept passage."""
-    owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    owned: set[tuple[str, ...]] = set()  # the keys of owners, as a set for fast intersections
-    sizes: list[int] = []  # shingle count of each kept passage
+    Lazy. One set intersection (in C) with the union of the kept passages' shingles finds what
+    a new passage shares with any of them: for most passages nothing, and then no kept passage
+    needs to be looked at; otherwise only those few shared shingles are counted per kept
+    passage (what a kept passage shares with the new one, it shares with that union)."""
+    kept: list[frozenset[tuple[str, ...]]] = []
+    owned: set[tuple[str, ...]] = set()  # the union of ``kept``
     for passage in passages:
         sh = shingles(passage.text)
-        # Only shingles some kept passage has can count: found by one set intersection (in C),
-        # most of a new passage's shingles are nobody's.
-        shared = Counter(kept for s in sh & owned for kept in owners[s])
-        if any(n / (len(sh) + sizes[kept] - n) >= threshold for kept, n in shared.items()):
+        shared = sh & owned
+        # No kept passage can share more than ``shared``, so none reaches the threshold unless
+        # ``shared`` alone would (mostly a few stock phrases are shared: "said on Monday").
+        if (
+            shared
+            and len(shared) / len(sh) >= threshold
+            and any(_overlaps(sh, other, shared, threshold) for other in kept)
+        ):
             continue
-        for s in sh:
-            owners[s].append(len(sizes))
+        kept.append(sh)
         owned |= sh
-        sizes.append(len(sh))
         yield passage
+
+
+def _overlaps(
+    sh: frozenset[tuple[str, ...]],
+    other: frozenset[tuple[str, ...]],
+    shared: frozenset[tuple[str, ...]],
+    threshold: float,
+) -> bool:
+    """The Jaccard similarity of ``sh`` and ``other`` is at least ``threshold``; ``shared``:
+    the shingles ``sh`` shares with any kept passage (so ``sh & other == shared & other``)."""
+    n = len(shared & other)
+    return n > 0 and n / (len(sh) + len(other) - n) >= threshold
 
 
 class Searcher:

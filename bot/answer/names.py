@@ -10,8 +10,7 @@ from functools import lru_cache
 from bot.answer.lexicon import lexicon
 from bot.answer.terms import (
     TEXT_CACHE_SIZE,
-    Token,
-    canonical_countries,
+    country_at,
     name_term,
     split_hyphens,
     words,
@@ -19,6 +18,10 @@ from bot.answer.terms import (
 from index.dates import is_calendar_word
 
 _CAP_TOKEN = re.compile(r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F'’.\-]*")
+# The letters ``_CAP_TOKEN`` starts with: a quicker first test for every word.
+_CAPITALS = frozenset(
+    [chr(c) for c in range(ord("A"), ord("Z") + 1)] + [chr(c) for c in range(0xC0, 0xDF)]
+)
 # Stopwords that open place names mid-sentence ("the New York native", "New Zealand").
 _NAME_OPENING_STOPWORDS = frozenset({"new"})
 
@@ -39,13 +42,18 @@ def _run_terms(run: tuple[str, ...]) -> tuple[str, ...]:
     # which are matched against stopword-free vocabularies.
     connectors = lexicon().name_connectors
     kept = [
-        Token(token, False)
+        token
         for token in run
-        if token.lower() not in connectors and token.lower() not in _NAME_OPENING_STOPWORDS
+        if (low := token.lower()) not in connectors and low not in _NAME_OPENING_STOPWORDS
     ]
-    return tuple(
-        name_term(part) for token in canonical_countries(kept) for part in split_hyphens(token.text)
-    )
+    terms: list[str] = []
+    i = 0
+    while i < len(kept):  # country forms read as one name ("North Korean" -> "North Korea")
+        found = country_at(kept, i)
+        parts, size = found if found is not None else ((kept[i],), 1)
+        terms.extend(name_term(part) for word in parts for part in split_hyphens(word))
+        i += size
+    return tuple(terms)
 
 
 def names(sentence: str) -> list[Name]:
@@ -76,15 +84,19 @@ def _names(sentence: str) -> tuple[Name, ...]:
             runs.append(Name(" ".join(current), _run_terms(tuple(current)), current_start == 0))
         current = []
 
+    last = len(toks) - 1
     for index, token in enumerate(toks):
+        # Most words are lower-case: no name, and read only to end a run.
+        capitalised = token[0] in _CAPITALS and _CAP_TOKEN.fullmatch(token) is not None
+        if not capitalised and not current:
+            continue
         low = token.lower()
-        is_cap = bool(_CAP_TOKEN.fullmatch(token)) and (
+        is_cap = capitalised and (
             low not in stopwords
             or (token.isupper() and len(token) > 1)
             or (
                 low in _NAME_OPENING_STOPWORDS
-                and index > 0
-                and index + 1 < len(toks)
+                and 0 < index < last
                 and bool(_CAP_TOKEN.fullmatch(toks[index + 1]))
             )
         )

@@ -34,6 +34,8 @@ def _gazetteer() -> frozenset[str]:
     return frozenset(names)
 
 
+# Names recur (the same places across a story's chunks and sentences): answers are kept.
+@lru_cache(maxsize=1 << 14)
 def is_known_place(name: str) -> bool:
     """``name`` is, or contains, a country or a US state ("South Carolina", "Georgia's")."""
     words = re.findall(r"[a-z][a-z.-]*", _POSSESSIVE.sub("", name.lower()))
@@ -48,14 +50,20 @@ def is_known_place(name: str) -> bool:
 def is_located(name: str, sentence: str) -> bool:
     """``name`` follows a locative word in ``sentence`` ("... service in Atlanta").
 
-    One precompiled pattern and a comparison at each of its matches: a pattern per name would
-    be compiled afresh for most names (retrieval asks this of every candidate chunk)."""
+    The places right after a locative word are found once per sentence (retrieval asks this of
+    every new name of every candidate chunk), then each name is compared at them."""
     wanted = name.lower()
-    for match in _LOCATIVE.finditer(sentence):
-        end = match.end() + len(name)
-        if sentence[match.end() : end].lower() == wanted and not _word_goes_on(sentence, end):
+    for start in _after_locatives(sentence):
+        end = start + len(name)
+        if sentence[start:end].lower() == wanted and not _word_goes_on(sentence, end):
             return True
     return False
+
+
+@lru_cache(maxsize=1 << 10)
+def _after_locatives(sentence: str) -> tuple[int, ...]:
+    """Where each locative word of ``sentence`` ("in the ") ends."""
+    return tuple(match.end() for match in _LOCATIVE.finditer(sentence))
 
 
 def _word_goes_on(text: str, i: int) -> bool:

@@ -30,10 +30,15 @@ from bot.answer.lexicon import lexicon
 from bot.answer.places import country_forms
 from index.stemmer import stem
 
-_WORD = re.compile(
+_WORD_PATTERN = (
     r"(?:[A-Z]\.){2,}"  # dotted acronym: "U.S.", "U.K." (kept whole, dots dropped below)
     r"|[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*"
 )
+_WORD = re.compile(_WORD_PATTERN)
+# Each word with the characters before it (since the previous word). Every character that can
+# open a word does (a letter or a digit), so the gaps are exactly what lies between the words
+# ``_WORD`` finds, and one ``findall`` in C yields both.
+_GAP_AND_WORD = re.compile(r"([^A-Za-z\u00C0-\u024F\d]*)(" + _WORD_PATTERN + ")")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SENTENCE_ENDS = frozenset(".!?…:\n")
 _HYPHENS = re.compile(r"[-'’]")
@@ -63,51 +68,65 @@ def words(text: str) -> list[str]:
     return [t for t in (m if m.isalpha() else _clean(m) for m in _WORD.findall(text)) if t]
 
 
+def scan(text: str) -> list[tuple[str, bool]]:
+    """The :func:`words` of ``text``, each with whether it opens the text, a sentence or a line
+    (a full stop, colon or line break since the previous word: "... said. Troops ...")."""
+    out: list[tuple[str, bool]] = []
+    opens = True
+    for gap, raw in _GAP_AND_WORD.findall(text):
+        if gap and not opens and not _SENTENCE_ENDS.isdisjoint(gap):
+            opens = True
+        word = raw if raw.isalpha() else _clean(raw)  # letters only (most words): nothing to clean
+        if not word:  # nothing left: its characters still lie between the words around it
+            opens = opens or not _SENTENCE_ENDS.isdisjoint(raw)
+            continue
+        out.append((word, opens))
+        opens = False
+    return out
+
+
 def tokens(text: str) -> list[Token]:
     """Word tokens, each marked when it opens a sentence or line, country forms made one name."""
-    out: list[Token] = []
-    last = 0
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not word.isalpha():  # letters only (most words): nothing to clean
-            word = _clean(word)
-            if not word:
-                continue
-        # Opening the text, or after a full stop, colon or line break ("... said. Troops ...").
-        initial = not out or not _SENTENCE_ENDS.isdisjoint(text[last : match.start()])
-        out.append(Token(word, initial))
-        last = match.end()
-    return canonical_countries(out)
+    return canonical_countries([Token(word, initial) for word, initial in scan(text)])
 
 
 def canonical_countries(toks: Sequence[Token]) -> list[Token]:
     """Replace every country form ("Nigerian", "U.S.", "United States") by the country's name
     tokens, marked as a country; the longest form wins. Only capitalised forms count ("turkey"
     is a bird)."""
-    forms = _forms()
+    texts = [t.text for t in toks]
     out: list[Token] = []
     i = 0
     while i < len(toks):
-        first = toks[i].text
-        best: tuple[str, ...] | None = None
-        size = 0
-        if first[:1].isupper():
-            key: tuple[str, ...] = ()
-            for j in range(i, len(toks)):
-                key = (*key, toks[j].text.lower())
-                if key not in forms.prefixes:
-                    break
-                if key in forms.names and not (key in forms.acronyms and not first.isupper()):
-                    best, size = forms.names[key], j - i + 1
-        if best is None:
+        found = country_at(texts, i)
+        if found is None:
             out.append(toks[i])
             i += 1
             continue
+        best, size = found
         out.extend(
             Token(part, toks[i].initial and k == 0, country=True) for k, part in enumerate(best)
         )
         i += size
     return out
+
+
+def country_at(texts: Sequence[str], i: int) -> tuple[tuple[str, ...], int] | None:
+    """The country whose longest form opens at word ``i`` of ``texts``: (its name words, the
+    number of words of the form), or None."""
+    first = texts[i]
+    if not first[:1].isupper():
+        return None
+    forms = _forms()
+    best: tuple[tuple[str, ...], int] | None = None
+    key: tuple[str, ...] = ()
+    for j in range(i, len(texts)):
+        key = (*key, texts[j].lower())
+        if key not in forms.prefixes:
+            break
+        if key in forms.names and not (key in forms.acronyms and not first.isupper()):
+            best = forms.names[key], j - i + 1
+    return best
 
 
 @dataclass(frozen=True)
@@ -198,17 +217,40 @@ TEXT_CACHE_SIZE = 1 << 13
 
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _content_terms(text: str) -> tuple[str, ...]:
-    stopwords = lexicon().stopwords
+    # ``tokens`` without its Token objects: what a word yields is looked up per word (most
+    # words recur), and only a capitalised word is tried as the opening of a country form.
+    words_ = scan(text)
+    texts = [word for word, _ in words_]
     terms: list[str] = []
-    for token in tokens(text):
-        if token.text[0].isdigit():
+    i = 0
+    while i < len(words_):
+        word, initial = words_[i]
+        found = country_at(texts, i) if word[0].isupper() else None
+        if found is None:
+            terms.extend(_token_terms(word, initial, False))
+            i += 1
             continue
-        for part in split_hyphens(token.text):
-            low = part.lower()
-            # An all-caps acronym is a name even when it spells a stopword ("US", "IT").
-            if len(low) < 2 or (low in stopwords and not part.isupper()):
-                continue
-            terms.append(_term(part, token))
+        best, size = found
+        for k, part in enumerate(best):
+            terms.extend(_token_terms(part, initial and k == 0, True))
+        i += size
+    return tuple(terms)
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_terms(word: str, initial: bool, country: bool) -> tuple[str, ...]:
+    """The content terms of one token (see :class:`Token`): none for a number or a stopword."""
+    if word[0].isdigit():
+        return ()
+    stopwords = lexicon().stopwords
+    token = Token(word, initial, country)
+    terms: list[str] = []
+    for part in split_hyphens(word):
+        low = part.lower()
+        # An all-caps acronym is a name even when it spells a stopword ("US", "IT").
+        if len(low) < 2 or (low in stopwords and not part.isupper()):
+            continue
+        terms.append(_term(part, token))
     return tuple(terms)
 
 

@@ -1,13 +1,15 @@
 """The query path's speed-ups give the results of the plain definitions: keyword terms read off
 the BM25 postings count what tokenizing the chunk counts, ranking features are the same with
-and without them (and are not read from a sidecar a build has marked stale), and shingles are
-every run of three words. Made-up articles, the hash embedder."""
+and without them (and are not read from a sidecar a build has marked stale), shingles are
+every run of three words, and near-duplicates are those a pairwise comparison finds. Made-up
+articles, the hash embedder."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+import random
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ from index.chunk import Chunker, embedding_text
 from index.keyword import KeywordIndex, tokenize, tokenize_query
 from index.models import Passage
 from index.rank import candidate_ids, features
-from index.search import Searcher, shingles
+from index.search import Searcher, drop_near_duplicates, shingles
 from index.store import IndexStore
 
 TEXTS = [
@@ -102,3 +104,34 @@ def test_shingles_are_every_run_of_three_words():
     assert shingles(text) == frozenset(tuple(words[i : i + 3]) for i in range(len(words) - 2))
     assert shingles("two words") == frozenset([("two", "words")])
     assert shingles("") == frozenset()
+
+
+def _near_duplicates_pairwise(texts: list[str], threshold: float) -> list[str]:
+    """The definition: keep a text unless its shingles' Jaccard similarity with a kept one's
+    reaches ``threshold``."""
+    kept: list[frozenset] = []
+    out = []
+    for text in texts:
+        sh = shingles(text)
+        if any(len(sh & k) and len(sh & k) / len(sh | k) >= threshold for k in kept):
+            continue
+        kept.append(sh)
+        out.append(text)
+    return out
+
+
+def test_near_duplicates_are_those_of_a_pairwise_comparison():
+    # Made-up texts over a few words: stock phrases shared, some texts near copies.
+    rng = random.Random(7)
+    vocabulary = "the ferry sailed on monday mayor said bridge repairs city tunnel".split()
+    base = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 14))) for _ in range(40)]
+    texts = base + [t + " " + rng.choice(vocabulary) for t in base[:20]] + ["", "one", "a b"]
+    rng.shuffle(texts)
+    for threshold in (0.3, 0.6, 0.9):
+        passages = [
+            Passage(chunk_id=f"a{i}#0", article_id=f"a{i}", title="", text=t, score=0.0)
+            for i, t in enumerate(texts)
+        ]
+        kept = [p.text for p in drop_near_duplicates(passages, threshold)]
+        assert kept == _near_duplicates_pairwise(texts, threshold)
+        assert len(kept) < len(texts)  # some were near-duplicates
