@@ -21,6 +21,7 @@ Support") still match the question's lower-case words.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -306,40 +307,26 @@ def term_in(term: str, vocabulary: Iterable[str]) -> bool:
     return any(terms_match(term, other) for other in vocabulary)
 
 
-# Two terms that match (``terms_match``) always share a key: a name is filed under itself, itself
-# without a final "s" (plurals) and its stem (a word it matches); a word under itself and, from
-# four letters on, its first four letters (the prefix every derivation ``_derived`` accepts
-# shares). Terms sharing no key never match, so a lookup compares a term with a few terms, not
-# with a whole vocabulary.
-MatchKey = tuple[str, str]
-
-
-@lru_cache(maxsize=1 << 16)
-def match_keys(term: str) -> tuple[MatchKey, ...]:
-    """The keys ``term`` is filed under (see above)."""
-    if is_name(term):
-        return (("name", term), ("name", term.removesuffix("s")), ("word", stem(term)))
-    if len(term) >= 4:
-        return (("word", term), ("prefix", term[:4]))
-    return (("word", term),)
-
-
 class Vocabulary:
-    """A text's (or a question's) terms, answering :func:`term_in` by comparing a term only with
-    the terms filed under its match keys: the same answer as comparing it with every term."""
+    """A text's (or a question's) terms, answering :func:`term_in` without comparing a term
+    with every term: whatever matches a term (see :func:`terms_match`) is found by a few set
+    lookups and one range of the sorted terms, the same answer as comparing with each term.
 
-    __slots__ = ("_by_key", "terms")
-    _by_key: dict[MatchKey, tuple[str, ...]]
+    - A name matches the names that are it plus or minus a final "s", and the word that is its
+      stem: three lookups.
+    - A word matches the names whose stem it is (one lookup in the names' stems, found when
+      first needed), and words sharing its first four letters (``_derived`` accepts no others):
+      the terms that start with those letters, a range of the sorted terms.
+    """
+
+    __slots__ = ("_name_stems", "_sorted", "terms")
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms = frozenset(terms)
-        by_key: dict[MatchKey, list[str]] = {}
-        for term in self.terms:
-            for key in match_keys(term):
-                by_key.setdefault(key, []).append(term)
-        # Tuples, not lists: vocabularies are kept for recent texts, and the garbage collector
-        # stops tracking tuples of strings (thousands of lists would slow every collection).
-        self._by_key = {key: tuple(found) for key, found in by_key.items()}
+        # A tuple, not a list: vocabularies are kept for recent texts, and the garbage
+        # collector stops tracking tuples of strings.
+        self._sorted = tuple(sorted(self.terms))
+        self._name_stems: frozenset[str] | None = None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.terms)
@@ -349,13 +336,30 @@ class Vocabulary:
 
     def holds(self, term: str) -> bool:
         """Some term of the vocabulary matches ``term`` (``term_in``)."""
-        if term in self.terms:
+        terms = self.terms
+        if term in terms:
             return True
-        return any(
-            terms_match(term, other)
-            for key in match_keys(term)
-            for other in self._by_key.get(key, ())
+        if is_name(term):
+            singular = term[:-1] if term.endswith("s") else ""
+            if term + "s" in terms or (is_name(singular) and singular in terms):
+                return True
+            word = stem(term)
+            return not is_name(word) and word in terms
+        if self._name_stems is None:
+            self._name_stems = frozenset(stem(t) for t in terms if is_name(t))
+        if term in self._name_stems:
+            return True
+        return len(term) >= 4 and any(
+            _derived(term, other) for other in self._starting_with(term[:4])
         )
+
+    def _starting_with(self, prefix: str) -> Iterator[str]:
+        """The terms that start with ``prefix``: a range of the sorted terms."""
+        for i in range(bisect_left(self._sorted, prefix), len(self._sorted)):
+            other = self._sorted[i]
+            if not other.startswith(prefix):
+                return
+            yield other
 
     def held(self, terms: Iterable[str]) -> frozenset[str]:
         """Those of ``terms`` the vocabulary holds."""

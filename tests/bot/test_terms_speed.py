@@ -5,7 +5,6 @@ mutable state. Made-up words only."""
 from __future__ import annotations
 
 import re
-from itertools import product
 
 from bot.answer.lexicon import lexicon
 from bot.answer.names import names
@@ -15,7 +14,6 @@ from bot.answer.terms import (
     _term,
     content_terms,
     country_at,
-    match_keys,
     scan,
     split_hyphens,
     term_in,
@@ -27,19 +25,15 @@ from bot.answer.terms import (
 )
 
 # Names, their plurals and stems, words with derivations the stemmer keeps apart, prefixes
-# shorter than four letters, a near-miss name (Niger / Nigeria) and digits.
+# shorter than four letters, a near-miss name (Niger / Nigeria), digits, and terms that are
+# neither quite a name nor a word ("1A", "").
 TERMS = [
     "Beijing", "beij", "Europeans", "European", "Harris", "harri", "Harrison", "Niger",
     "Nigeria", "US", "UN", "presid", "presidenti", "histori", "histor", "deploy", "deployment",
     "shell", "shells", "send", "sent", "art", "arts", "artist", "19", "covid", "Covid", "Bas",
-    "Bass", "Ss", "S", "ab", "abc", "abcd", "abce", "abcde",
+    "Bass", "Ss", "S", "ab", "abc", "abcd", "abce", "abcde", "abcdx", "abdc", "Abcd", "1A", "1a",
+    "Émile", "émile", "Emiles", "Us", "Usa", "usa", "histories", "historic", "Histor", "",
 ]  # fmt: skip
-
-
-def test_terms_that_match_always_share_a_match_key():
-    for a, b in product(TERMS, repeat=2):
-        if terms_match(a, b):
-            assert set(match_keys(a)) & set(match_keys(b)), (a, b)
 
 
 def test_a_vocabulary_holds_what_a_scan_of_its_terms_finds():
