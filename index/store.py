@@ -307,6 +307,24 @@ class Generation:
             )
         ]
 
+    def dense_ids(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[tuple[str, float]]:
+        """:meth:`dense_search`'s chunk ids and scores only: Chroma reads the chunks' texts and
+        metadata for ~0.1 ms a chunk, which a caller that keeps passages may not need."""
+        where = filters.to_where() if filters else None
+        with self._server_errors():
+            got = self._collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=where,
+                include=["distances"],
+            )
+        return [
+            (cid, math.exp(-distance))
+            for cid, distance in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]
+
     def get_passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
         if not chunk_ids:
             return {}

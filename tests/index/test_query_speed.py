@@ -1,8 +1,9 @@
 """The query path's speed-ups give the results of the plain definitions: keyword terms read off
 the BM25 postings count what tokenizing the chunk counts, ranking features are the same with
 and without them (and are not read from a sidecar a build has marked stale), shingles are
-every run of three words, and near-duplicates are those a pairwise comparison finds. Made-up
-articles, the hash embedder."""
+every run of three words, near-duplicates are those a pairwise comparison finds, and passages
+kept across questions are those the collection holds, kept only while it cannot change.
+Made-up articles, the hash embedder."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from index.chunk import Chunker, embedding_text
 from index.keyword import KeywordIndex, tokenize, tokenize_query
 from index.models import Passage
 from index.rank import candidate_ids, features
-from index.search import Searcher, drop_near_duplicates, shingles
+from index.search import PassageCache, Searcher, drop_near_duplicates, shingles
 from index.store import IndexStore
 
 TEXTS = [
@@ -135,3 +136,57 @@ def test_near_duplicates_are_those_of_a_pairwise_comparison():
         kept = [p.text for p in drop_near_duplicates(passages, threshold)]
         assert kept == _near_duplicates_pairwise(texts, threshold)
         assert len(kept) < len(texts)  # some were near-duplicates
+
+
+def _move_manifest(gen, *, stale: bool) -> None:
+    """Save the manifest as a build would, its stamp moved on (mtime granularity)."""
+    gen.manifest.bm25_stale = stale
+    gen.save_manifest()
+    manifest = gen.path / "manifest.json"
+    stat = manifest.stat()
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def test_kept_passages_give_the_signals_of_reading_the_collection(tmp_path: Path, hash_embedder):
+    store = _build(tmp_path, hash_embedder)
+    cached, plain = Searcher(store, hash_embedder), Searcher(store, hash_embedder)
+    queries = ["Which ferry resumed after repairs?", "Who reopened the bridge?", "mayor", "ferry"]
+    for query in queries * 2:  # asked again: read from the cache
+        kept = cached.retrieve(query).signals
+        plain._passages = None  # straight from the collection
+        read = plain.retrieve(query).signals
+        assert kept.dense == read.dense
+        assert dict(kept.passages) == dict(read.passages)
+        assert list(kept.passages) == list(read.passages)
+    assert cached._passages is not None and len(cached._passages) > 0
+
+
+def test_the_cache_starts_afresh_when_the_manifest_moves(tmp_path: Path, hash_embedder):
+    store = _build(tmp_path, hash_embedder)
+    searcher = Searcher(store, hash_embedder)
+    searcher.retrieve("ferry")
+    first = searcher._passages
+    assert first is not None and len(first) > 0
+    gen = store.open_current()
+    _move_manifest(gen, stale=True)  # a build under way: the collection may change
+    searcher.retrieve("ferry")
+    assert searcher._passages is None
+    _move_manifest(gen, stale=False)  # the build finished
+    searcher.retrieve("ferry")
+    assert searcher._passages is not None and searcher._passages is not first
+
+
+def test_a_server_generation_keeps_no_passages(tmp_path: Path, hash_embedder):
+    searcher = Searcher(_build(tmp_path, hash_embedder), hash_embedder)
+    searcher.store.chroma_url = "http://chroma.invalid"  # stamps move only when builds finish
+    assert searcher._passage_cache() is None
+
+
+def test_the_passage_cache_keeps_the_most_recently_read(tmp_path: Path, hash_embedder):
+    gen = _build(tmp_path, hash_embedder).open_current()
+    ids = sorted(gen.get_passages([f"a{i}#0" for i in range(len(TEXTS))]))
+    cache = PassageCache(2)
+    assert cache.fetch(gen, [ids[0], "gone#0", ids[1]]) == gen.get_passages([ids[0], ids[1]])
+    assert list(cache.fetch(gen, [ids[1], ids[0]])) == [ids[1], ids[0]]  # in the order asked
+    cache.fetch(gen, [ids[2]])  # ids[1] was read least recently
+    assert len(cache) == 2 and list(cache._kept) == [ids[0], ids[2]]
