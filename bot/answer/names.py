@@ -4,6 +4,7 @@ Minister Choe", "Bank of Japan"), each with its name terms (``bot.answer.terms``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,6 +57,12 @@ def _run_terms(run: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(terms)
 
 
+# The same runs come back in every chunk of a story: a kept Name (immutable) is shared.
+@lru_cache(maxsize=1 << 14)
+def _name(run: tuple[str, ...], sentence_initial: bool) -> Name:
+    return Name(" ".join(run), _run_terms(run), sentence_initial)
+
+
 def names(sentence: str) -> list[Name]:
     """Runs of capitalised words in one sentence, connectors allowed inside ("Bank of Japan").
 
@@ -65,25 +72,21 @@ def names(sentence: str) -> list[Name]:
     return list(_names(sentence))
 
 
-# Retrieval asks this of every candidate chunk of a who/where question, the answerer of every
-# sentence it reads, and the same texts come back: kept for recent texts (pure, like the terms).
+# The answerers ask this of every sentence they read and the same texts come back: kept for
+# recent texts (pure, like the terms).
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _names(sentence: str) -> tuple[Name, ...]:
+    return tuple(iter_names(sentence))
+
+
+def iter_names(sentence: str) -> Iterator[Name]:
+    """:func:`names`, one at a time and not kept: for a caller that may stop at the first name
+    that will do (retrieval reads every candidate chunk of a who/where question that way)."""
     stopwords = lexicon().stopwords
     connectors = lexicon().name_connectors
     toks = words(sentence)
-    runs: list[Name] = []
     current: list[str] = []
     current_start = -1
-
-    def flush() -> None:
-        nonlocal current
-        while current and current[-1].lower() in connectors:
-            current.pop()
-        if current:
-            runs.append(Name(" ".join(current), _run_terms(tuple(current)), current_start == 0))
-        current = []
-
     last = len(toks) - 1
     for index, token in enumerate(toks):
         # Most words are lower-case: no name, and read only to end a run.
@@ -107,9 +110,18 @@ def _names(sentence: str) -> tuple[Name, ...]:
         elif current and low in connectors:
             current.append(token)
         elif current:
-            flush()
-    flush()
-    return tuple(runs)
+            if name := _run_name(current, current_start):
+                yield name
+            current = []
+    if name := _run_name(current, current_start):
+        yield name
+
+
+def _run_name(run: list[str], start: int) -> Name | None:
+    """The run as a name, trailing connectors dropped ("Bank of"); None if nothing is left."""
+    while run and run[-1].lower() in lexicon().name_connectors:
+        run.pop()
+    return _name(tuple(run), start == 0) if run else None
 
 
 def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:

@@ -27,7 +27,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from bot.answer.lexicon import Locale
-from bot.answer.names import Name, is_title_or_calendar, names
+from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
 from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
@@ -179,7 +179,7 @@ def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, b
     a caller that has seen what it needs (a full name, a place) reads no further.
     """
     asked = terms_vocabulary(info.terms)
-    for name in names(sentence):
+    for name in iter_names(sentence):
         fresh = [t for t in name.terms if not is_title_or_calendar(t) and not asked.holds(t)]
         if fresh:
             yield name, len(fresh), name.sentence_initial and len(name.terms) == 1

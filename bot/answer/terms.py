@@ -66,7 +66,8 @@ def _clean(token: str) -> str:
 
 def words(text: str) -> list[str]:
     """Raw word tokens with their case, possessives removed ("Korea's" -> "Korea")."""
-    return [t for t in (m if m.isalpha() else _clean(m) for m in _WORD.findall(text)) if t]
+    # Letters only (most words): nothing to clean. filter(None, ...) drops what cleaned away.
+    return list(filter(None, [m if m.isalpha() else _clean(m) for m in _WORD.findall(text)]))
 
 
 def scan(text: str) -> list[tuple[str, bool]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.lexicon import lexicon
-from bot.answer.names import names
+from bot.answer.names import iter_names, names
 from bot.answer.terms import (
     _WORD_PATTERN,
     Vocabulary,
@@ -135,3 +135,14 @@ def test_the_longest_country_form_is_read():
 def test_names_are_runs_of_capitalised_words_whatever_the_first_letter():
     found = names("Then Émile Zola and Ørsted's chief met Bank of Japan staff in New York.")
     assert [n.text for n in found] == ["Émile Zola", "Ørsted", "Bank of Japan", "New York"]
+
+
+def test_names_one_at_a_time_are_the_names():
+    for text in (PROSE, "Bank of", "The Bank of Japan of", "", "New York. New Delhi, new Delhi"):
+        assert list(iter_names(text)) == names(text)
+    first = next(iter_names("Sergei Shoigu met Kim Jong Un"))
+    assert (first.text, first.terms, first.sentence_initial) == (
+        "Sergei Shoigu",
+        ("Sergei", "Shoigu"),
+        True,
+    )
