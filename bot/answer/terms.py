@@ -36,10 +36,13 @@ _WORD_PATTERN = (
     r"|[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,.]*"
 )
 _WORD = re.compile(_WORD_PATTERN)
-# Each word with the characters before it (since the previous word). Every character that can
-# open a word does (a letter or a digit), so the gaps are exactly what lies between the words
-# ``_WORD`` finds, and one ``findall`` in C yields both.
-_GAP_AND_WORD = re.compile(r"([^A-Za-z\u00C0-\u024F\d]*)(" + _WORD_PATTERN + ")")
+# Each word, after whether the characters before it (since the previous word) hold a sentence
+# end (the first such character, or ""). Every character that can open a word does (a letter
+# or a digit), so the gaps are exactly what lies between the words ``_WORD`` finds, and one
+# ``findall`` in C reads both.
+_SENTENCE_END_AND_WORD = re.compile(
+    r"(?:[^A-Za-z\u00C0-\u024F\d]*?([.!?…:\n]))?[^A-Za-z\u00C0-\u024F\d]*(" + _WORD_PATTERN + ")"
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SENTENCE_ENDS = frozenset(".!?…:\n")
 _HYPHENS = re.compile(r"[-'’]")
@@ -75,8 +78,8 @@ def scan(text: str) -> list[tuple[str, bool]]:
     (a full stop, colon or line break since the previous word: "... said. Troops ...")."""
     out: list[tuple[str, bool]] = []
     opens = True
-    for gap, raw in _GAP_AND_WORD.findall(text):
-        if gap and not opens and not _SENTENCE_ENDS.isdisjoint(gap):
+    for end, raw in _SENTENCE_END_AND_WORD.findall(text):
+        if end:
             opens = True
         word = raw if raw.isalpha() else _clean(raw)  # letters only (most words): nothing to clean
         if not word:  # nothing left: its characters still lie between the words around it
@@ -317,7 +320,8 @@ class Vocabulary:
       stem: three lookups.
     - A word matches the names whose stem it is (one lookup in the names' stems, found when
       first needed), and words sharing its first four letters (``_derived`` accepts no others):
-      the terms that start with those letters, a range of the sorted terms.
+      the terms that start with those letters, a range of the sorted terms (names start with a
+      capital, so none is in a word's range).
     """
 
     __slots__ = ("_name_stems", "_sorted", "terms")
@@ -347,20 +351,19 @@ class Vocabulary:
             word = stem(term)
             return not is_name(word) and word in terms
         if self._name_stems is None:
-            self._name_stems = frozenset(stem(t) for t in terms if is_name(t))
+            # is_name, inline: this reads every term of the text.
+            self._name_stems = frozenset(stem(t) for t in terms if t[:1].isupper())
         if term in self._name_stems:
             return True
-        return len(term) >= 4 and any(
-            _derived(term, other) for other in self._starting_with(term[:4])
-        )
-
-    def _starting_with(self, prefix: str) -> Iterator[str]:
-        """The terms that start with ``prefix``: a range of the sorted terms."""
-        for i in range(bisect_left(self._sorted, prefix), len(self._sorted)):
-            other = self._sorted[i]
-            if not other.startswith(prefix):
-                return
-            yield other
+        if len(term) < 4:
+            return False
+        prefix, ordered = term[:4], self._sorted
+        i = bisect_left(ordered, prefix)
+        while i < len(ordered) and ordered[i].startswith(prefix):
+            if _derived(term, ordered[i]):
+                return True
+            i += 1
+        return False
 
     def held(self, terms: Iterable[str]) -> frozenset[str]:
         """Those of ``terms`` the vocabulary holds."""
