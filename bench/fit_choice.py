@@ -1,18 +1,22 @@
 """Fit the learned choice of answer sentences (``bot/answer/choice.py``) on the tune split,
 choose its regularisation and its relative floor by leave-one-week-out cross-validation there,
-write ``bot/answer/data/choice.json``, and report the hand-set score and the learned choice
-side by side on both splits.
+write ``bot/answer/data/choice.json``, and report the model it replaces (the committed one) and
+the new one side by side on both splits.
 
     .venv/bin/python bench/fit_choice.py --cache-dir var/bench [--backend torch] \\
         [--tune-weeks W,W] [--report-weeks W,W]
 
 Each question (and the unanswerable probes of ``bench/unanswerable.py``) is retrieved and
 ranked as the app does, with the committed ranker and refusal (fit those first:
-``bench/fit_ranker.py``). A candidate is an eligible sentence of a passage the evidence gate
+``bench/fit_ranker.py``). A candidate is a readable sentence of a passage the evidence gate
 lets through, exactly as the answerer sees it; it is positive when it contains a gold answer
-(case-insensitive, the benchmark's criterion). Questions without a positive candidate teach
-nothing about the choice and are left out of the fit, not out of the scores. Deterministic on
-given passages (lbfgs, weeks in date order). Never fitted on the report split.
+(case-insensitive, the benchmark's criterion). The model is fitted on pairs: within each
+question, every positive candidate against every negative one (a logistic regression on the
+differences of their standardised rows, each question weighing the same), because the answer
+is the best sentence *of its question*, not a sentence likely in general. Questions without a
+positive candidate teach nothing about the choice and are left out of the fit, not out of the
+scores. Deterministic on given passages (lbfgs, weeks in date order). Never fitted on the
+report split.
 """
 
 from __future__ import annotations
@@ -38,9 +42,13 @@ from bench.splits import SHARED_BENCH, split_weeks  # noqa: E402
 from bench.unanswerable import probes  # noqa: E402
 from index.embed import BACKENDS, DEFAULT_BACKEND  # noqa: E402
 
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
-# A further sentence joins the answer above this share of the best one's probability.
-MIN_RELATIVE_GRID = (0.5, 0.75, 0.9)
+C_GRID = (0.01, 0.1, 1.0)
+# A further sentence joins the answer above this share of the best one's score.
+MIN_RELATIVE_GRID = (0.75, 0.85, 0.9, 0.95)
+# Longer answers hold the gold more often, and a reader pays for every sentence: the floor is
+# chosen among those whose answers quote at most this many sentences on average (a Discord
+# reply of one or two sentences).
+MAX_CITATIONS_PER_ANSWER = 1.75
 
 
 @dataclass
@@ -91,22 +99,35 @@ def answer_with(q: Question, answerer: Any) -> Any:
 
 
 def fit(questions: Sequence[Question], c: float, min_relative: float) -> Any:
+    """Pairwise logistic regression (no intercept: only differences within a question count)."""
     from sklearn.linear_model import LogisticRegression
 
     from bot.answer.choice import ChoiceModel
 
-    used = [q for q in questions if q.y.any()]
+    used = [q for q in questions if q.y.any() and not q.y.all()]
     x = np.vstack([q.x for q in used])
-    y = np.concatenate([q.y for q in used])
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    diffs: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for q in used:
+        z = (q.x - mean) / scale
+        pos, neg = z[q.y == 1], z[q.y == 0]
+        d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, z.shape[1])
+        diffs.append(d)
+        weights.append(np.full(len(d), 1.0 / len(d)))  # each question weighs the same
+    # Each pair both ways round (positive first: label 1; negative first: label 0).
+    dx = np.vstack([*diffs, *(-d for d in diffs)])
+    dy = np.repeat([1, 0], len(dx) // 2)
+    sw = np.concatenate([*weights, *weights])
+    model = LogisticRegression(C=c, max_iter=3000, fit_intercept=False)
+    model.fit(dx, dy, sample_weight=sw / sw.mean())
     return ChoiceModel(
         mean=mean,
         scale=scale,
         coef=model.coef_[0].astype(np.float64),
-        intercept=float(model.intercept_[0]),
+        intercept=0.0,
         min_relative=min_relative,
         info={},
     )
@@ -181,18 +202,23 @@ def run(
     out_path: Path | None,
 ) -> Any:
     """Cross-validate, fit, write the model (unless ``out_path`` is None), print the report."""
-    from bot.answer.choice import FEATURES
+    from bot.answer.choice import FEATURES, load_choice_model
     from bot.answer.confidence import load_refusal_model
     from bot.answer.extractive import ExtractiveAnswerer
 
     refusal = load_refusal_model()
     questions = [prepare(a) for a in tune_asked if a.probe.answerable]
     cv = cross_validate(questions, refusal)
+    short = [k for k in cv if cv[k]["citations_per_answer"] <= MAX_CITATIONS_PER_ANSWER] or list(cv)
     best_c, best_floor = max(
-        cv, key=lambda k: (cv[k]["gold_in_answer"], cv[k]["gold_in_cited"], -k[0], k[1])
+        short, key=lambda k: (cv[k]["gold_in_answer"], cv[k]["gold_in_cited"], -k[0], k[1])
     )
-    hand = ExtractiveAnswerer()
-    hand_tune = answer_rates(tune_asked, refusal, hand)
+    try:
+        committed = ExtractiveAnswerer(choice=load_choice_model())
+    except ValueError as exc:  # fitted on other features: nothing to compare with
+        print(f"the committed model is not comparable: {exc}", file=sys.stderr)
+        committed = None
+    committed_tune = answer_rates(tune_asked, refusal, committed) if committed else {}
     weeks = sorted({a.probe.asked_of for a in tune_asked})
     model = fit(questions, best_c, best_floor)
     model = replace(
@@ -204,7 +230,6 @@ def run(
             "positive_questions": sum(bool(q.y.any()) for q in questions),
             "C": best_c,
             "cv": cv[(best_c, best_floor)],
-            "hand_set_on_tune": hand_tune,
         },
     )
     if out_path is not None:
@@ -215,11 +240,11 @@ def run(
     learned = ExtractiveAnswerer(choice=model)
     print(f"\n{'answers (learned ranker + refusal)':44s}", end="")
     columns = {
-        "tune hand": system_report(tune_asked, refusal, hand),
+        "tune committed": system_report(tune_asked, refusal, committed) if committed else {},
         "tune cv": {},
-        "tune learned": system_report(tune_asked, refusal, learned),
-        "report hand": system_report(report_asked, refusal, hand),
-        "report learned": system_report(report_asked, refusal, learned),
+        "tune refit": system_report(tune_asked, refusal, learned),
+        "report committed": system_report(report_asked, refusal, committed) if committed else {},
+        "report refit": system_report(report_asked, refusal, learned),
     }
     cv_best = cv[(best_c, best_floor)]
     n = int(cv_best["n"])
@@ -228,11 +253,15 @@ def run(
         "answerable: gold in a cited passage": f"{cv_best['gold_in_cited']:.3f} (n={n})",
         "answerable: refused (false refusals)": f"{cv_best['refused']:.3f} (n={n})",
     }
-    # Longer answers hold the gold more often: the two ways of choosing must quote about as much.
-    print("citations per answer: hand-set on tune", hand_tune["citations_per_answer"], end="")
-    print(", learned (cv)", cv_best["citations_per_answer"])
+    # Longer answers hold the gold more often: the two models must quote about as much.
+    print(
+        "citations per answer on tune: committed",
+        committed_tune.get("citations_per_answer", "-"),
+        "refit (cv)",
+        cv_best["citations_per_answer"],
+    )
     print("".join(f"{name:>18s}" for name in columns))
-    for key in columns["tune hand"]:
+    for key in columns["tune refit"]:
         print(f"{key:44s}" + "".join(f"{col.get(key, '-'):>18s}" for col in columns.values()))
     print("features (standardised coefficients):")
     for name, coef in sorted(zip(FEATURES, model.coef, strict=True), key=lambda x: -abs(x[1])):

@@ -106,12 +106,11 @@ class App:
     @cached_property
     def answerer(self) -> Answerer:
         """Extractive by default; the LLM answerer (falling back to extractive) when configured."""
+        from bot.answer.choice import load_choice_model
         from bot.answer.extractive import ExtractiveAnswerer
 
-        # The hand-set sentence score, not the learned choice (bot/answer/choice.py): the
-        # latter wins on the tune split's cross-validation but loses two of the sample
-        # questions and one report question (bench/README.md, "Learned sentence choice").
-        extractive = ExtractiveAnswerer(locale=self.locale)
+        # The sentence choice fitted by bench/fit_choice.py (committed package data).
+        extractive = ExtractiveAnswerer(locale=self.locale, choice=load_choice_model())
         s = self.settings
         if not (s.llm_base_url and s.llm_model):
             return extractive

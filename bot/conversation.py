@@ -159,6 +159,11 @@ class Conversation:
                 return citation.passage
         return None
 
+    def referenced_article(self, question: str) -> str | None:
+        """The article behind the first known ``[n]`` the question mentions, if any."""
+        passage = self.referenced_passage(question)
+        return passage.article_id if passage is not None else None
+
     def unknown_references(self, question: str) -> list[int]:
         """Numbers the question mentions that no answer has shown (worth telling the user)."""
         return [n for n in _referenced_numbers(question) if n not in self._by_number]

@@ -66,11 +66,16 @@ class QAService:
         filters: SearchFilters | None = None,
         retrieval_query: str | None = None,
         told: Collection[str] = (),
+        about: str | None = None,
     ) -> Answer:
         """Answer ``question``; ``retrieval_query`` (a follow-up rewritten with context) may
-        differ; ``told`` are sentences the person was already given (a "tell me more")."""
+        differ; ``told`` are sentences the person was already given (a "tell me more");
+        ``about`` is the article a follow-up names ("more on [2]"): found among the passages,
+        it is the one answered from."""
         t0 = time.perf_counter()
         passages = self.context(retrieval_query or question, k=k, filters=filters)
+        named = [p for p in passages if p.article_id == about] if about else []
+        passages = named or passages
         t1 = time.perf_counter()
         # A rewritten follow-up ("tell me more about [2]" -> that passage's topic) is what the
         # answerer must look for too; the person's own words stay on the Answer.

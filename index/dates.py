@@ -71,6 +71,12 @@ def has_date(text: str) -> bool:
     return _DATE.search(text) is not None or _RELATIVE_DATE.search(text) is not None
 
 
+def without_dates(text: str) -> str:
+    """``text`` with its date expressions blanked out ("June 4", "Monday", "2024", "6/4/24"):
+    the numbers left are amounts, not days of a month."""
+    return _DATE.sub(" ", text)
+
+
 def is_calendar_word(word: str) -> bool:
     """A month or weekday name, any case, weekday plurals included ("Sundays")."""
     low = word.lower()

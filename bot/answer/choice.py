@@ -1,19 +1,19 @@
 """Learned choice of answer sentences: does this sentence, read with its neighbours, answer the
 question?
 
-The extractive answerer used to add up hand-set weights (``extractive.score_sentence``). Here
-the same signals, plus those of the sentence before and after it (the answer is often one
-sentence away from the one that restates the question), are weighed by a small logistic model
-fitted on the tune split by ``bench/fit_choice.py``: the probability that the sentence holds a
-gold answer. Not the app's default: it wins the tune split's cross-validation but not the
-report weeks nor the sample QA (bench/README.md, "Learned sentence choice"). Pure functions but
+Every readable sentence of a passage the evidence gate lets through is a candidate, not only
+those whose own window covers the question: the answer is often one sentence away from the one
+that restates the question ("It carried 1,200 passengers" after "The ferry made its first
+day"). Its signals (coverage of the question, the kind of answer it holds, what it adds, dates,
+the passage's rank) and those of the sentences before and after it are weighed by a small
+linear model fitted on the tune split by ``bench/fit_choice.py``: pairwise, so that within one
+question a sentence holding the answer outscores one that does not. Pure functions but
 :func:`load_choice_model`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +24,13 @@ import numpy as np
 from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo
 from bot.answer.relevance import SentenceEvidence
+from bot.answer.sentences import has_quotation
 from bot.answer.terms import content_terms, term_in
 from index.dates import years
 from index.models import Passage
 
 if TYPE_CHECKING:
     from bot.answer.extractive import Now
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = Path(__file__).with_name("data") / "choice.json"
 
@@ -60,6 +59,10 @@ FEATURES: tuple[str, ...] = (
     "prev_answer_type",  # ... and its answer type
     "next_coverage",  # the sentence after
     "next_answer_type",
+    "supports",  # its window (it, the two before, the title) covers the question's key content
+    "window_entities",  # rarity-weighted share of the question's entities in that window
+    "prev_supports",  # the sentence before supports the question (this one may continue it)
+    "quotes",  # asked what someone said ("what did she call it?"), it quotes someone's words
 )
 
 
@@ -113,6 +116,10 @@ def sentence_features(
             typed_score(prev),
             nxt.term_coverage if nxt is not None else 0.0,
             typed_score(nxt),
+            float(ev.supports),
+            ev.window_entity_coverage,
+            float(prev is not None and prev.supports),
+            float(info.asks_words and has_quotation(ev.text)),
         ],
         dtype=np.float64,
     )
@@ -120,8 +127,10 @@ def sentence_features(
 
 @dataclass(frozen=True)
 class ChoiceModel:
-    """``P(the sentence holds the answer) = sigmoid(((x - mean) / scale) . coef + intercept)``;
-    a further sentence joins the answer only above ``min_relative`` of the best one's."""
+    """``score = sigmoid(((x - mean) / scale) . coef + intercept)``, higher for the sentence
+    likelier to hold the answer (fitted on pairs, so it orders the sentences of one question;
+    it is not a probability across questions, which is the refusal's job); a further sentence
+    joins the answer only above ``min_relative`` of the best one's score."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -159,9 +168,10 @@ class ChoiceModel:
         )
 
 
-def load_choice_model(path: Path = DEFAULT_MODEL) -> ChoiceModel | None:
-    """The committed model, or None (the hand-set score decides) if there is none."""
-    if not path.is_file():
-        logger.info("no sentence-choice model at %s: using the hand-set score", path)
-        return None
-    return ChoiceModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+def load_choice_model(path: Path = DEFAULT_MODEL) -> ChoiceModel:
+    """The fitted model at ``path`` (by default the committed one, package data)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the sentence-choice model {path}: {exc}") from exc
+    return ChoiceModel.from_json(data)

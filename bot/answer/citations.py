@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.answer.lexicon import lexicon
 from bot.answer.markers import MARKERS_AFTER_STOP, cited_numbers, rewrite_markers, strip_markers
@@ -29,7 +30,7 @@ from bot.answer.models import Answer, Citation
 from bot.answer.names import names
 from bot.answer.quantities import numbers
 from bot.answer.sentences import split_sentences
-from bot.answer.terms import content_terms, text_vocabulary
+from bot.answer.terms import content_terms, text_vocabulary, words
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ def _claim_names(claim: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 10)
+def _written(source: str) -> frozenset[str]:
+    """Every word of ``source`` as written: a name the vocabulary reads as part of a country
+    form ("Democratic People's Republic of Korea" is North Korea) is still written there."""
+    return frozenset(words(source))
+
+
 def support(claim: str, passage: Passage) -> Support:
     """Judge whether ``passage`` supports ``claim`` (markers already removed)."""
     source = f"{passage.title}\n{passage.text}" if passage.title else passage.text
@@ -82,7 +90,9 @@ def support(claim: str, passage: Passage) -> Support:
     missing_names = frozenset(
         t
         for t in _claim_names(claim)
-        if t.lower() not in lexicon().title_words and not vocab.holds(t)
+        if t.lower() not in lexicon().title_words
+        and not vocab.holds(t)
+        and t not in _written(source)
     )
     ok = bool(terms) and share >= MIN_TERM_SUPPORT and not missing_numbers and not missing_names
     return Support(ok, share, missing_numbers, missing_names)

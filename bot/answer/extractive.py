@@ -1,11 +1,10 @@
 """The default answerer: pick the sentences that answer the question, cite them, verify.
 
 Every step but one is measurable string work; the choice of sentences is a small learned model
-(``bot/answer/choice.py``) when one is given, else the hand-set score below. The most similar
-sentence often restates the question instead of answering it (ARCHITECTURE.md, "Hard parts"),
-so a sentence scores for covering the question's rare terms, for holding the kind of answer
-asked for (a new number for "how many", a date for "when", a new name for "who"/"where"), for
-being focused rather than long, and loses for adding nothing the question does not already say.
+(``bot/answer/choice.py``, fitted by ``bench/fit_choice.py``). The most similar sentence often
+restates the question instead of answering it (ARCHITECTURE.md, "Hard parts"), so the model
+weighs what a sentence and its neighbours cover of the question against the kind of answer
+each holds (a new number for "how many", a date for "when", a new name for "who"/"where").
 """
 
 from __future__ import annotations
@@ -18,14 +17,12 @@ from datetime import date
 
 import numpy as np
 
-from bot.answer.choice import FEATURES, ChoiceModel, sentence_features
+from bot.answer.choice import FEATURES, ChoiceModel, load_choice_model, sentence_features
 from bot.answer.citations import cited_answer
 from bot.answer.lexicon import Locale
 from bot.answer.models import REFUSAL_TEXT, Answer
-from bot.answer.quantities import numbers
-from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
+from bot.answer.question import QuestionInfo, analyze_question
 from bot.answer.relevance import (
-    MIN_ANSWER_TYPE,
     Relevance,
     SentenceEvidence,
     assess_passages,
@@ -39,28 +36,9 @@ from index.models import Passage
 logger = logging.getLogger(__name__)
 
 
-# Score weights. Coverage of the question is worth 1.0 at most; holding the expected answer
-# type is worth as much, because an on-topic sentence without the answer is the typical wrong
-# pick. Focus breaks near-ties; the passage's retrieval rank (which already weighs recency and
-# article evidence) counts for half an answer type: on RealTime QA the gold answer is in the
-# answer for 37% of questions with 0.5, 31% with 0.15, and flat from 0.4 to 0.6. Stating all
-# of the question's own figures ("$700 million") counts as much as rank 1 (0.3: 37%, 0.5: 39%,
-# 1.0: 38%).
-W_COVERAGE = 1.0
-W_WINDOW = 0.3
-W_ANSWER_TYPE = 1.0
-W_FOCUS = 0.3
-W_RANK = 0.5
-W_NUMBERS = 0.5
-RESTATEMENT_PENALTY = 0.6
-# A sentence dated to other years than the question's is last year's news ("... for 2022").
-OTHER_YEAR_PENALTY = 0.5
 # Asked about now ("this week", "latest"), a sentence from an article this many days older than
 # the newest passage is an earlier episode of the story (last year's recall, an old final).
 STALE_DAYS = 60
-STALE_PENALTY = 0.3
-# A further sentence joins the answer only if it scores at least this share of the best one.
-MIN_RELATIVE_SCORE = 0.75
 # Sentences sharing this share of content terms are the same news told twice.
 NEAR_DUPLICATE_JACCARD = 0.6
 # ...and so are two whose own news (content terms beyond the question's) overlap this much,
@@ -71,10 +49,6 @@ SAME_NEWS_OVERLAP = 0.5
 SAME_NEWS_MIN_SHARED = 3
 MIN_WORDS, MAX_WORDS = 5, 80
 
-_TYPED = frozenset(
-    {AnswerKind.WHO, AnswerKind.WHEN, AnswerKind.WHERE, AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH}
-)
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -84,14 +58,6 @@ class Candidate:
     passage_index: int  # 0-based position in the given (ranked) passages
     score: float
     terms: frozenset[str]
-
-
-def _focus(info: QuestionInfo, terms: list[str]) -> float:
-    """Share of the sentence's content words that are question words: long digressions lose."""
-    if not terms:
-        return 0.0
-    asked = terms_vocabulary(info.terms)
-    return sum(1 for t in terms if asked.holds(t)) / len(terms)
 
 
 @dataclass(frozen=True)
@@ -122,54 +88,12 @@ def present(
     return Now(newest) if newest else None
 
 
-def eligible(evidence: SentenceEvidence) -> bool:
-    """The sentence can be an answer at all: it covers the question and is a statement of
-    readable length."""
+def readable(evidence: SentenceEvidence) -> bool:
+    """The sentence can be quoted as an answer at all: a statement of readable length (whether
+    it answers is the model's call, its neighbours' coverage included)."""
     n_words = len(evidence.text.split())
-    if not evidence.supports or n_words < MIN_WORDS or n_words > MAX_WORDS:
-        return False
     # A question asserts nothing ("Who is Emmett Shear, the interim CEO?").
-    return not is_question(evidence.text)
-
-
-def score_sentence(
-    info: QuestionInfo,
-    evidence: SentenceEvidence,
-    rank: int,
-    *,
-    passage: Passage | None = None,
-    now: Now | None = None,
-) -> float | None:
-    """Score one sentence, or None when it cannot be an answer at all."""
-    if not eligible(evidence):
-        return None
-    terms = content_terms(evidence.text)
-    asked = terms_vocabulary(info.terms)
-    fresh = {t for t in terms if not asked.holds(t)}
-    score = W_COVERAGE * evidence.term_coverage + W_WINDOW * evidence.window_term_coverage
-    if info.kind in _TYPED:
-        score += W_ANSWER_TYPE * evidence.answer_type
-        if evidence.answer_type < MIN_ANSWER_TYPE:
-            score -= RESTATEMENT_PENALTY / 2
-    elif len(fresh) < 2:
-        # Nothing beyond the question's own words: a restatement, not an answer.
-        score -= RESTATEMENT_PENALTY
-    if info.years:
-        stated = years(evidence.text)
-        if stated and not stated & info.years:
-            score -= OTHER_YEAR_PENALTY
-    if now is not None:
-        if now.dates_the_past(evidence.text):
-            score -= OTHER_YEAR_PENALTY
-        if passage is not None and now.is_stale(passage):
-            score -= STALE_PENALTY
-    if info.figures:
-        # The question's own figures ("a $700 million contract") are its most specific terms.
-        stated = numbers(evidence.text)
-        score += W_NUMBERS * len(info.figures & stated) / len(info.figures)
-    score += W_FOCUS * _focus(info, terms)
-    score += W_RANK / (1 + rank)
-    return score
+    return MIN_WORDS <= n_words <= MAX_WORDS and not is_question(evidence.text)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -199,9 +123,9 @@ def anchor_term(best: Candidate, weights: Mapping[str, float]) -> str | None:
 def _select(
     candidates: list[Candidate],
     limit: int,
-    weights: Mapping[str, float] | None = None,
-    question_terms: Sequence[str] = (),
-    min_relative: float = MIN_RELATIVE_SCORE,
+    weights: Mapping[str, float] | None,
+    question_terms: Sequence[str],
+    min_relative: float,
 ) -> list[Candidate]:
     """Best first; further picks from other passages where possible, none telling the same
     news as a sentence already picked.
@@ -253,7 +177,7 @@ def _with_marker(sentence: str, k: int) -> str:
 def candidate_rows(
     info: QuestionInfo, verdicts: Sequence[Relevance], now: Now | None
 ) -> tuple[list[tuple[str, int]], np.ndarray]:
-    """Every eligible sentence of the relevant passages as (sentence, passage rank), with its
+    """Every readable sentence of the relevant passages as (sentence, passage rank), with its
     row of :data:`bot.answer.choice.FEATURES` (the fit script reads the very same rows)."""
     best_score = max((v.passage.score for v in verdicts), default=0.0)
     found: list[tuple[str, int]] = []
@@ -262,7 +186,7 @@ def candidate_rows(
         if not verdict.relevant:
             continue
         for i, evidence in enumerate(verdict.evidence):
-            if eligible(evidence):
+            if readable(evidence):
                 found.append((evidence.text, rank))
                 rows.append(
                     sentence_features(
@@ -278,15 +202,29 @@ def candidate_rows(
     return found, np.vstack(rows) if rows else np.zeros((0, len(FEATURES)))
 
 
+# Dated to other years than the question asks about: the question's own year, or, asked about
+# now, the present ("1987 - The Larks won the cup" is no answer to "who won this week?").
+_OFF_DATE = [FEATURES.index("other_year"), FEATURES.index("past")]
+
+
 def learned_candidates(
     model: ChoiceModel, info: QuestionInfo, verdicts: Sequence[Relevance], now: Now | None
 ) -> list[Candidate]:
-    """Every eligible sentence of the relevant passages, scored by the learned choice."""
+    """Every readable sentence of the relevant passages, scored by the learned choice.
+
+    A sentence dated to other years than the question's answers only when no other sentence
+    can: a matter of what the question asks, not a weight to learn (such sentences are too
+    rare in the tune weeks to teach it)."""
     found, rows = candidate_rows(info, verdicts, now)
-    scores = model.probability(rows) if len(found) else []
+    if not found:
+        return []
+    scores = model.probability(rows)
+    off_date = rows[:, _OFF_DATE].any(axis=1)
+    keep = ~off_date if not off_date.all() else off_date
     return [
         Candidate(text, rank, float(score), frozenset(content_terms(text)))
-        for (text, rank), score in zip(found, scores, strict=True)
+        for (text, rank), score, kept in zip(found, scores, keep, strict=True)
+        if kept
     ]
 
 
@@ -300,13 +238,13 @@ class ExtractiveAnswerer:
         locale: Locale | None = None,
         choice: ChoiceModel | None = None,
     ) -> None:
-        """``choice``: the learned sentence choice (:func:`bot.answer.choice.load_choice_model`);
-        without it, the hand-set :func:`score_sentence`."""
+        """``choice``: the learned sentence choice; by default the committed model
+        (:func:`bot.answer.choice.load_choice_model`)."""
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         self.max_sentences = max_sentences
         self.locale = locale
-        self.choice = choice
+        self.choice = choice if choice is not None else load_choice_model()
 
     def candidates(
         self,
@@ -316,19 +254,7 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         """Every sentence of the relevant passages that can answer, scored."""
         verdicts = assess_passages(info, passages, weights)
-        now = present(info, passages)
-        if self.choice is not None:
-            return learned_candidates(self.choice, info, verdicts, now)
-        out: list[Candidate] = []
-        for rank, verdict in enumerate(verdicts):
-            if not verdict.relevant:
-                continue
-            for evidence in verdict.evidence:
-                score = score_sentence(info, evidence, rank, passage=verdict.passage, now=now)
-                if score is not None:
-                    terms = frozenset(content_terms(evidence.text))
-                    out.append(Candidate(evidence.text, rank, score, terms))
-        return out
+        return learned_candidates(self.choice, info, verdicts, present(info, passages))
 
     def answer(
         self, question: str, passages: Sequence[Passage], *, told: Collection[str] = ()
@@ -356,8 +282,9 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """The answer from scored candidates: the best ones, cited and checked (the fit script
         scores the same candidates with many models, so it enters here)."""
-        min_relative = self.choice.min_relative if self.choice else MIN_RELATIVE_SCORE
-        chosen = _select(candidates, self.max_sentences, weights, info.terms, min_relative)
+        chosen = _select(
+            candidates, self.max_sentences, weights, info.terms, self.choice.min_relative
+        )
         if not chosen:
             logger.info("refusing: no passage holds evidence for %r", question)
             return Answer.refusal(question, passages)
@@ -365,4 +292,4 @@ class ExtractiveAnswerer:
         return cited_answer(question, draft, passages)
 
 
-__all__ = ["REFUSAL_TEXT", "Candidate", "ExtractiveAnswerer", "score_sentence"]
+__all__ = ["REFUSAL_TEXT", "Candidate", "ExtractiveAnswerer"]

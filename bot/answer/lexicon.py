@@ -34,6 +34,7 @@ class Lexicon:
     phrase_breaks: frozenset[str]
     demonym_endings: tuple[str, ...]
     claim_openers: frozenset[str]
+    speech_verbs: frozenset[str]  # "what did she call it?" asks for her words
 
 
 def read_data(name: str) -> Any:
@@ -58,6 +59,7 @@ def lexicon() -> Lexicon:
         "auxiliaries",
         "phrase_breaks",
         "claim_openers",
+        "speech_verbs",
     }
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},

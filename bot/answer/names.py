@@ -39,19 +39,21 @@ class Name:
 # Runs recur (the same people and places across a story's sentences): their terms are kept.
 @lru_cache(maxsize=1 << 14)
 def _run_terms(run: tuple[str, ...]) -> tuple[str, ...]:
-    # "New" stays in the text ("New York" is a place) but, a stopword, not in the terms,
-    # which are matched against stopword-free vocabularies.
-    connectors = lexicon().name_connectors
-    kept = [
-        token
-        for token in run
-        if (low := token.lower()) not in connectors and low not in _NAME_OPENING_STOPWORDS
-    ]
+    # Country forms read as one name ("North Korean" -> "North Korea"), read before connectors
+    # go: some forms have one ("Republic of Korea"). "New" stays in the text ("New York" is a
+    # place) but, a stopword, not in the terms, which are matched against stopword-free
+    # vocabularies; nor do connectors ("Bank of Japan" -> Bank, Japan).
+    dropped = lexicon().name_connectors | _NAME_OPENING_STOPWORDS
     terms: list[str] = []
     i = 0
-    while i < len(kept):  # country forms read as one name ("North Korean" -> "North Korea")
-        found = country_at(kept, i)
-        parts, size = found if found is not None else ((kept[i],), 1)
+    while i < len(run):
+        found = country_at(run, i)
+        if found is not None:
+            parts, size = found
+        elif run[i].lower() in dropped:
+            parts, size = (), 1
+        else:
+            parts, size = (run[i],), 1
         terms.extend(name_term(part) for word in parts for part in split_hyphens(word))
         i += size
     return tuple(terms)
@@ -79,14 +81,29 @@ def _names(sentence: str) -> tuple[Name, ...]:
     return tuple(iter_names(sentence))
 
 
+# Punctuation ends a name: "... with the ROK,' Ms. Kim said" names the ROK and Ms. Kim, not
+# one "ROK Ms Kim". An apostrophe inside a word ("Korea's") is part of the word, and so is a
+# full stop (within one sentence it ends an abbreviation or initial: "Ms.", "U.S.").
+_NAME_BREAK = re.compile(r"[,;:!?()\[\]\"“”—–]|(?<![A-Za-z])['’‘]|['’‘](?![A-Za-z])")
+
+
 def iter_names(sentence: str) -> Iterator[Name]:
     """:func:`names`, one at a time and not kept: for a caller that may stop at the first name
     that will do (retrieval reads every candidate chunk of a who/where question that way)."""
+    first = True
+    for part in _NAME_BREAK.split(sentence):
+        toks = words(part)
+        if toks:
+            yield from _part_names(toks, opens_sentence=first)
+            first = False
+
+
+def _part_names(toks: list[str], *, opens_sentence: bool) -> Iterator[Name]:
+    """The names among the words of one stretch of a sentence without punctuation."""
     stopwords = lexicon().stopwords
     connectors = lexicon().name_connectors
-    toks = words(sentence)
     current: list[str] = []
-    current_start = -1
+    initial = False
     last = len(toks) - 1
     for index, token in enumerate(toks):
         # Most words are lower-case: no name, and read only to end a run.
@@ -99,29 +116,30 @@ def iter_names(sentence: str) -> Iterator[Name]:
             or (token.isupper() and len(token) > 1)
             or (
                 low in _NAME_OPENING_STOPWORDS
-                and 0 < index < last
+                and (index > 0 or not opens_sentence)
+                and index < last
                 and bool(_CAP_TOKEN.fullmatch(toks[index + 1]))
             )
         )
         if is_cap and (not token.isupper() or len(token) <= 5):
             if not current:
-                current_start = index
+                initial = opens_sentence and index == 0
             current.append(token)
         elif current and low in connectors:
             current.append(token)
         elif current:
-            if name := _run_name(current, current_start):
+            if name := _run_name(current, initial):
                 yield name
             current = []
-    if name := _run_name(current, current_start):
+    if name := _run_name(current, initial):
         yield name
 
 
-def _run_name(run: list[str], start: int) -> Name | None:
+def _run_name(run: list[str], initial: bool) -> Name | None:
     """The run as a name, trailing connectors dropped ("Bank of"); None if nothing is left."""
     while run and run[-1].lower() in lexicon().name_connectors:
         run.pop()
-    return _name(tuple(run), start == 0) if run else None
+    return _name(tuple(run), initial) if run else None
 
 
 def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:

@@ -51,34 +51,46 @@ _NUMBER = re.compile(
     r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|bn|tn)\b|(?P<short>[mbk])\b)?",
     re.IGNORECASE,
 )
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# "the two countries", "these three men": a spelled number after a definite word refers back to
+# things already counted; it states no amount.
+_NUMBER_WORD = re.compile(
+    r"(?<!\bthe )(?<!\bthese )(?<!\bthose )\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE
+)
+
+
+def _value(match: re.Match[str]) -> float | None:
+    raw = match.group("num").replace(",", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    scale = (match.group("scale") or "").lower()
+    short = (match.group("short") or "").lower()
+    if scale:
+        value *= _SCALES[scale]
+    elif short in ("m", "b"):
+        value *= _SCALES[short]
+    elif short == "k":
+        value *= 1e3
+    return round(value, 6)
+
+
+def stated(text: str, *, spelled: bool = True) -> list[tuple[float, int]]:
+    """Each number of ``text`` as (value, offset just after it): "9 million rounds" gives
+    (9e6, the offset of " rounds"), where what it counts is written."""
+    found = [(v, m.end()) for m in _NUMBER.finditer(text) if (v := _value(m)) is not None]
+    if spelled:
+        found += [
+            (float(_NUMBER_WORDS[m.group(1).lower()]), m.end()) for m in _NUMBER_WORD.finditer(text)
+        ]
+    return found
 
 
 def numbers(text: str, *, spelled: bool = True) -> set[float]:
     """Numeric values mentioned in ``text``: "14,000" -> 14000, "9 million" -> 9e6.
 
     Spelled-out numbers from two to a hundred count too ("three" -> 3) unless ``spelled`` is
-    False; "one" does not, being mostly a pronoun in news prose. Ordinals and number-like parts
-    of words ("G7") are ignored.
+    False; "one" does not, being mostly a pronoun in news prose, nor does one that refers back
+    ("the two countries"). Ordinals and number-like parts of words ("G7") are ignored.
     """
-    values: set[float] = set()
-    for match in _NUMBER.finditer(text):
-        raw = match.group("num").replace(",", "")
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        scale = (match.group("scale") or "").lower()
-        short = (match.group("short") or "").lower()
-        if scale:
-            value *= _SCALES[scale]
-        elif short in ("m", "b"):
-            value *= _SCALES[short]
-        elif short == "k":
-            value *= 1e3
-        values.add(round(value, 6))
-    if not spelled:
-        return values
-    for match in _NUMBER_WORD.finditer(text):
-        values.add(float(_NUMBER_WORDS[match.group(1).lower()]))
-    return values
+    return {value for value, _ in stated(text, spelled=spelled)}

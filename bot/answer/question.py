@@ -45,6 +45,11 @@ class QuestionInfo:
     figures: frozenset[float]
     years: frozenset[int]
     kind: AnswerKind
+    # "What did the minister call the offensive?": the answer is someone's words, a quotation.
+    asks_words: bool = False
+    # "How many artillery shells ...": the terms of what is counted (the answer is a number
+    # followed by them: "9 million rounds of artillery"); empty when the question names none.
+    counted: tuple[str, ...] = ()
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -93,6 +98,34 @@ def _question_kind(question: str) -> AnswerKind:
     return AnswerKind.WHAT if "what" in tokens else AnswerKind.OTHER
 
 
+def _asks_words(question: str) -> bool:
+    """The question asks what someone said: "what" and then a verb of saying ("What did the
+    minister call the offensive?", "What did Lee say ...?")."""
+    tokens = re.findall(r"[a-z][a-z\-]*", question.lower())
+    if "what" not in tokens:
+        return False
+    verbs = _stems(lexicon().speech_verbs)
+    return any(word_term(t) in verbs for t in tokens[tokens.index("what") + 1 :])
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([^?,;]*)", re.IGNORECASE)
+
+
+def _counted(question: str) -> tuple[str, ...]:
+    """Content terms of the phrase "how many" opens, up to its verb ("How many artillery
+    shells has ..." -> artillery, shell)."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return ()
+    auxiliaries = lexicon().auxiliaries
+    phrase: list[str] = []
+    for word in match.group(1).split():
+        if word.lower() in auxiliaries:
+            break
+        phrase.append(word)
+    return tuple(dict.fromkeys(content_terms(" ".join(phrase))))
+
+
 def _is_noun(word: str, nouns: frozenset[str]) -> bool:
     return word in nouns or word_term(word) in _stems(nouns)
 
@@ -133,6 +166,8 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
     # Quiz questions often open with context sentences ("The union went on strike ... Who
     # leads it?"): the kind comes from the sentence that asks.
     asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
+    asked = asking[-1] if asking else question
+    kind = _question_kind(asked)
     terms: list[str] = []
     for term in content_terms(question):
         if term not in terms and term not in locale.framing and (term,) not in locale.home_country:
@@ -144,7 +179,9 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         numbers=frozenset(numbers(question)),
         figures=frozenset(numbers(question, spelled=False)),
         years=frozenset(years(question)),
-        kind=_question_kind(asking[-1] if asking else question),
+        kind=kind,
+        asks_words=kind in (AnswerKind.WHAT, AnswerKind.OTHER) and _asks_words(asked),
+        counted=_counted(asked) if kind is AnswerKind.HOW_MANY else (),
     )
     logger.debug("question analysed: %s", info)
     return info

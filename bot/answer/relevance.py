@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from bot.answer.lexicon import Locale
 from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
-from bot.answer.quantities import numbers
+from bot.answer.quantities import stated
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.sentences import split_sentences
 from bot.answer.terms import (
@@ -40,7 +40,7 @@ from bot.answer.terms import (
     terms_vocabulary,
     text_vocabulary,
 )
-from index.dates import has_date, years
+from index.dates import has_date, without_dates, years
 from index.models import Passage
 
 logger = logging.getLogger(__name__)
@@ -185,20 +185,42 @@ def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, b
             yield name, len(fresh), name.sentence_initial and len(name.terms) == 1
 
 
+# What a number counts is written right after it ("9 million rounds of mixed artillery").
+COUNTED_WORDS = 5
+
+
+def _count_score(info: QuestionInfo, sentence: str) -> float:
+    """1.0 for a new number followed by what the question counts ("how many shells": "9
+    million rounds of artillery"), 0.5 for a new number of something else ("11,000 troops"),
+    0 for none. Dates are not counts ("June 4"); neither are the question's own numbers."""
+    text = without_dates(sentence)
+    fresh = [(v, end) for v, end in stated(text) if v not in info.numbers]
+    if not fresh:
+        return 0.0
+    if not info.counted:
+        return 1.0
+    counted = terms_vocabulary(info.counted)
+    for _, end in fresh:
+        after = " ".join(text[end:].split()[:COUNTED_WORDS])
+        if any(counted.holds(t) for t in content_terms(after)):
+            return 1.0
+    return 0.5
+
+
 def answer_type_score(info: QuestionInfo, sentence: str) -> float:
     """How well ``sentence`` holds the kind of answer the question expects (0..1).
 
-    how many / how much: a number the question does not already contain (years are dates, not
-    counts). when: a date expression. who: a new name, best a multi-word one (a person's full
-    name), weaker a single word, weakest a lone sentence-initial capital (could be any word).
+    how many / how much: a number the question does not already contain, outside dates (a
+    year or "June 4" is a date, not a count), best one followed by what the question counts. when: a date expression. who: a new name, best a
+    multi-word one (a person's full name; a country or state is no person, though a nation or
+    a team may be the answer: it counts as a single word), weaker a single word, weakest a lone
+    sentence-initial capital (could be any word).
     where: a new name that is a known place or follows "in"/"from"/"near" (1.0), another new name
     (0.6). Other kinds: 1.0 when the sentence adds at least two new content words.
     """
     kind = info.kind
     if kind in (AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH):
-        sentence_years = {float(y) for y in years(sentence)}
-        fresh = numbers(sentence) - set(info.numbers) - sentence_years
-        return 1.0 if fresh else 0.0
+        return _count_score(info, sentence)
     if kind is AnswerKind.WHEN:
         stripped = sentence
         for year in info.years:
@@ -213,10 +235,10 @@ def answer_type_score(info: QuestionInfo, sentence: str) -> float:
         return best
     if kind is AnswerKind.WHO:
         best = 0.0
-        for _, count, initial_only in _new_names(info, sentence):
+        for name, count, initial_only in _new_names(info, sentence):
             if initial_only:
                 best = max(best, 0.3)
-            elif count >= 2:
+            elif count >= 2 and not (is_country(name.terms) or is_known_place(name.text)):
                 return 1.0  # the most there is: the names after it need not be read
             else:
                 best = max(best, 0.7)

@@ -17,6 +17,9 @@ _BOUNDARY = re.compile(
     r"(?P<space>\s+)"
     r"(?=[" + re.escape(_OPEN_QUOTES) + r"]*[A-Z0-9\u00C0-\u024F])"
 )
+# A wire dateline opening a story ("June 4 (UPI) --", "SEOUL, June 5 (Yonhap) —"): where and
+# when it was filed, not part of the first sentence's statement.
+_DATELINE = re.compile(r"^[^()\n]{0,60}?\([A-Z][A-Za-z]*\)\s*(?:--|—|–)\s*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _NEXT_WORD = re.compile(r"[" + re.escape(_OPEN_QUOTES) + r"]*([A-Za-z]+)")
 
@@ -39,6 +42,16 @@ def _is_false_boundary(text: str, match: re.Match[str]) -> bool:
     return bare in lexicon().abbreviations
 
 
+# Words in double quotes, straight or curly ("holy battle", “a criminal act”): single quotes
+# are left out, an apostrophe reads as one.
+_QUOTATION = re.compile(r"“[^”]{2,}”|\"[^\"]{2,}\"")
+
+
+def has_quotation(sentence: str) -> bool:
+    """The sentence quotes someone's words."""
+    return _QUOTATION.search(sentence) is not None
+
+
 def is_question(sentence: str) -> bool:
     """The sentence asks rather than states ("Who is the new coach, the club's third?")."""
     return sentence.rstrip(CLOSE_QUOTES + " ").endswith("?")
@@ -51,7 +64,8 @@ def split_sentences(text: str) -> list[str]:
     stop). Within a line a boundary is terminal punctuation (plus closing quotes) followed by a
     capital, digit or opening quote, unless the period belongs to an abbreviation ("Mr."), an
     initial ("J.") or a dotted acronym ("U.S.") not followed by a typical sentence opener.
-    Decimals ("9.5") never split because no space follows the point.
+    Decimals ("9.5") never split because no space follows the point. A wire dateline opening a
+    line ("June 4 (UPI) --") is a piece of its own.
     """
     sentences: list[str] = []
     for line in text.splitlines():
@@ -59,7 +73,11 @@ def split_sentences(text: str) -> list[str]:
         if not line:
             continue
         start = 0
-        for match in _BOUNDARY.finditer(line):
+        dateline = _DATELINE.match(line)
+        if dateline:
+            sentences.append(dateline.group().strip())
+            start = dateline.end()
+        for match in _BOUNDARY.finditer(line, start):
             if _is_false_boundary(line, match):
                 continue
             piece = line[start : match.end("close")].strip()

@@ -148,6 +148,7 @@ def chat(ctx: typer.Context) -> None:
             question,
             retrieval_query=conversation.retrieval_query(question),
             told=conversation.told(question),
+            about=conversation.referenced_article(question),
         )
 
     with user_errors():

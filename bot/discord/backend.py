@@ -73,10 +73,17 @@ class Backend:
         self.app.qa.search("warm up", k=1)
 
     def ask(
-        self, question: str, *, retrieval_query: str | None = None, told: Collection[str] = ()
+        self,
+        question: str,
+        *,
+        retrieval_query: str | None = None,
+        told: Collection[str] = (),
+        about: str | None = None,
     ) -> Answer:
         return self._retrying(
-            lambda: self.app.qa.ask(question, retrieval_query=retrieval_query, told=told)
+            lambda: self.app.qa.ask(
+                question, retrieval_query=retrieval_query, told=told, about=about
+            )
         )
 
     def search(self, request: SearchRequest) -> list[Passage]:

@@ -188,8 +188,9 @@ class NewsdeskBot(discord.AutoShardedClient):
         conversation: Conversation | None = thread.conversation if thread else None
         retrieval_query = conversation.retrieval_query(question) if conversation else None
         told = conversation.told(question) if conversation else ()
+        about = conversation.referenced_article(question) if conversation else None
         answer = await self.compute(
-            self.backend.ask, question, retrieval_query=retrieval_query, told=told
+            self.backend.ask, question, retrieval_query=retrieval_query, told=told, about=about
         )
         if conversation is not None:
             unknown = [

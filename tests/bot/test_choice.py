@@ -4,6 +4,7 @@ JSON, the committed model, and the answerer quoting what the model prefers."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -72,6 +73,10 @@ def test_features_see_the_neighbours():
     assert first["typed"] == 1.0 and first["rank_rr"] == 1.0 and first["passage_rel"] == 1.0
     # A year the question does not name is only flagged when the question names one.
     assert third["other_year"] == 0.0
+    # The restatement's window covers the question; the sentence after it continues it.
+    assert first["supports"] == 1.0 and second["prev_supports"] == 1.0
+    assert first["prev_supports"] == 0.0
+    assert 0.0 < first["window_entities"] <= 1.0
 
 
 def test_other_year_flag_when_the_question_names_a_year():
@@ -102,6 +107,25 @@ def test_the_answerer_quotes_what_the_model_prefers():
     assert "made its first day" in answer.text and "1,200" not in answer.text
 
 
+def test_a_sentence_beyond_the_gates_window_can_answer():
+    # The answer comes three sentences after the only one naming the ferry, under a title that
+    # does not: its own window does not cover the question, yet it is the sentence to quote.
+    text = (
+        "The new Portvale ferry made its first day of crossings after 10 years of planning. "
+        "Rain fell over the harbour all morning and into the afternoon. "
+        "Gulls circled above the old pier while crews tied up the boats. "
+        "In all, 1,200 people travelled, officials said."
+    )
+    passage = replace(_passage(text), title="Harbour diary")
+    info = analyze_question(QUESTION)
+    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
+    assert evidence[0].supports and not evidence[3].supports
+    # Both hold a number; the model prefers the sentence that adds the most to the question.
+    model = _model(answer_type=5.0, fresh=3.0)
+    answer = ExtractiveAnswerer(choice=model, max_sentences=1).answer(QUESTION, [passage])
+    assert "1,200 people" in answer.text and answer.citations
+
+
 def test_probability_and_json_round_trip(tmp_path: Path):
     model = _model(coverage=2.0, answer_type=1.0)
     row = np.zeros((1, len(FEATURES)))
@@ -110,7 +134,6 @@ def test_probability_and_json_round_trip(tmp_path: Path):
     path = tmp_path / "choice.json"
     path.write_text(json.dumps(model.to_json()), encoding="utf-8")
     loaded = load_choice_model(path)
-    assert loaded is not None
     assert loaded.probability(row)[0] == pytest.approx(model.probability(row)[0])
     assert loaded.min_relative == 0.75
 
@@ -120,11 +143,35 @@ def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path):
     data["features"] = ["coverage"]
     with pytest.raises(ValueError, match="other features"):
         ChoiceModel.from_json(data)
-    assert load_choice_model(tmp_path / "absent.json") is None
+    with pytest.raises(ValueError, match=r"absent\.json"):
+        load_choice_model(tmp_path / "absent.json")
 
 
 def test_the_committed_model_loads():
     model = load_choice_model(DEFAULT_MODEL)
-    assert model is not None
     assert model.coef.shape == (len(FEATURES),)
     assert 0.0 < model.min_relative <= 1.0
+
+
+def test_asked_for_someones_words_a_quoting_sentence_is_flagged():
+    question = "What did the Lindmoor mayor call the new Portvale ferry?"
+    info = analyze_question(question)
+    assert info.asks_words
+    assert not analyze_question("What is the Portvale ferry's top speed?").asks_words
+    text = (
+        "The Lindmoor mayor spoke about the new Portvale ferry on Monday. "
+        "She called it “a bridge that floats” and thanked the crews."
+    )
+    passage = _passage(text)
+    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
+    quotes = [
+        sentence_features(info, evidence, i, 0, passage=passage, best_score=0.8)[
+            FEATURES.index("quotes")
+        ]
+        for i in range(len(evidence))
+    ]
+    assert quotes == [0.0, 1.0]
+    answer = ExtractiveAnswerer(choice=_model(quotes=5.0), max_sentences=1).answer(
+        question, [passage]
+    )
+    assert "a bridge that floats" in answer.text

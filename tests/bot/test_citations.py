@@ -188,3 +188,16 @@ def test_a_demonym_supports_the_country_it_names() -> None:
     assert out.citations and out.dropped == 0
     assert check_citations("U.S. officials said 40 drones were sent [1].", [passage]).citations
     assert not check_citations("UK officials said 40 drones were sent [1].", [passage]).citations
+
+
+def test_a_sentence_quoted_word_for_word_is_supported() -> None:
+    # The passage's vocabulary reads "Democratic People's Republic of Korea" as North Korea; the
+    # claim's names are still written in the passage, so a verbatim quote stands.
+    text = (
+        "The leader affirmed that the Democratic People's Republic of Korea would support "
+        "Russia, the agency said, using the official name of North Korea."
+    )
+    verdict = support(text, _passage("p", text))
+    assert verdict.supported, verdict
+    # A name the passage never writes is still missing.
+    assert not support(text.replace("Democratic", "Socialist"), _passage("p", text)).supported

@@ -114,3 +114,12 @@ def test_lower_case_words_are_not_country_forms() -> None:
 
     assert content_terms("us and the turkey") == ["turkey"]
     assert content_terms("Us and the Turkey talks") == ["Turkey", "talk"]
+
+
+def test_punctuation_ends_a_name() -> None:
+    from bot.answer.names import names
+
+    sentence = "'We will not talk to Ostmark,' Ms. Vale said, in “New Lindmoor” (Veltra)."
+    assert [n.text for n in names(sentence)] == ["Ostmark", "Ms Vale", "New Lindmoor", "Veltra"]
+    # An apostrophe inside a word and the dots of an initialism do not end a name.
+    assert [n.text for n in names("The U.S. team met Veltra’s envoy.")] == ["US", "Veltra"]

@@ -70,6 +70,22 @@ def test_split_sentences_handles_abbreviations_numbers_and_quotes() -> None:
     ]
 
 
+def test_a_wire_dateline_is_not_part_of_the_first_sentence() -> None:
+    text = "LINDMOOR, March 3 (NPA) -- The ferry opened. It carried 40 cars.\nJune 4 (UPI) — Rain."
+    assert split_sentences(text) == [
+        "LINDMOOR, March 3 (NPA) --",
+        "The ferry opened.",
+        "It carried 40 cars.",
+        "June 4 (UPI) —",
+        "Rain.",
+    ]
+    # Brackets and dashes inside a sentence are not a dateline.
+    assert split_sentences("The plan (new) -- or not. Done.") == [
+        "The plan (new) -- or not.",
+        "Done.",
+    ]
+
+
 def test_words_are_stemmed_and_stopwords_dropped() -> None:
     assert content_terms("The shells were sent and deployed") == ["shell", "send", "deploy"]
     assert content_terms("the U.S. told us") == ["US"]  # the acronym stays, the pronoun goes
@@ -165,6 +181,16 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     how_many = analyze_question("How many troops did North Korea send?")
     assert answer_type_score(how_many, "North Korea sent approximately 14,000 troops.") == 1.0
     assert answer_type_score(how_many, "North Korea sent troops in 2024.") == 0.0  # a year
+    # A day of the month is a date, not a count.
+    assert answer_type_score(how_many, "On June 4, North Korea sent troops.") == 0.0
+    assert answer_type_score(how_many, "On June 4, North Korea sent 300 troops.") == 1.0
+    # A number of what the question counts beats a number of something else.
+    shells = analyze_question("How many artillery shells has Veltra sent to Ostmark?")
+    assert shells.counted == ("artilleri", "shell")
+    assert answer_type_score(shells, "Veltra shipped 9 million rounds of artillery.") == 1.0
+    assert answer_type_score(shells, "Veltra sent 11,000 troops to Ostmark.") == 0.5
+    assert not analyze_question("How many were hurt?").counted
+    assert answer_type_score(analyze_question("How many were hurt?"), "Some 40 were hurt.") == 1.0
     when = analyze_question("When did North Korea announce its destroyer?")
     assert answer_type_score(when, "In late April, North Korea announced it.") == 1.0
     assert answer_type_score(when, "North Korea announced its destroyer.") == 0.0
