@@ -16,8 +16,11 @@ Article evidence: a news question is about an event, and the article that report
 matches the question in several of its chunks, while a passing mention elsewhere matches in
 one. Each candidate chunk's fused score is raised by a share of the best scores of the other
 chunks of its article; that order is interleaved with the plain fused order so a chunk that
-answers in passing keeps its place. Measured on RealTime QA by bench/retrieval_quality.py
-(numbers in bench/README.md).
+answers in passing keeps its place.
+
+The app ranks candidates with the learned model (``index/rank.py``, fitted on the tune split by
+bench/fit_ranker.py) and its signals are the ones above; the hand-set fusion is what ranks
+without a model file, and the baseline the fit scripts report the model against.
 
 Answer type: asked "who" or "where", a chunk that names a person or a place the question does
 not is likelier to hold the answer than one that restates the question. What counts as such a
@@ -57,7 +60,8 @@ AnswerTypeHint = Callable[[str], Callable[[str], bool] | None]
 
 @dataclass(frozen=True)
 class FusionConfig:
-    """Knobs of the fusion, tuned on the development set by bench/retrieval_quality.py."""
+    """How candidates are gathered and passages stitched, and the weights of the hand-set
+    fusion (the ranking without a fitted model; see the module docstring)."""
 
     candidates: int = 60  # per retriever, before fusion
     rrf_k: float = 60.0
@@ -73,8 +77,7 @@ class FusionConfig:
     article_top: int = 2
     # The archive's latest days searched on their own (keyword side): asked about the present
     # ("this week", "the latest"), a further ranked list over articles at most `recent_days`
-    # older than the newest; 0 turns it off. Flat from 5 to 10 days and from weight 0.6 to 0.8
-    # on the development set (0.5: one question less).
+    # older than the newest; 0 turns it off.
     recent_days: int = 7
     recent_weight: float = 0.7
     dedup_jaccard: float = 0.6  # word-shingle overlap above which two passages say the same
@@ -86,7 +89,7 @@ class FusionConfig:
     # Alternate the evidence-boosted order with the plain fused order (see ``interleave``).
     interleave: bool = True
     # Weight of the answer-type list (candidates holding the kind of answer asked for, in fused
-    # order); flat from 0.3 to 0.5 on the development set, 1.0 worse.
+    # order).
     answer_type_weight: float = 0.5
 
 
