@@ -187,3 +187,16 @@ def test_ask_falls_back_to_extractive_when_the_llm_is_down(llm_app: App, chat: C
     ).json()
     assert any("did not answer" in n and "extractive" in n for n in data["notices"])
     assert "9 million" in data["answer"]
+
+
+def test_a_follow_up_naming_an_article_is_answered_from_it(seed_app: App):
+    question = "What did Kim say about Russia's war against Ukraine?"
+    passages = seed_app.qa.context(question)
+    assert len({p.article_id for p in passages}) >= 2
+    second = passages[1].article_id  # not the best-ranked article
+    answer = seed_app.qa.ask(question, about=second)
+    assert not answer.refused
+    assert {c.passage.article_id for c in answer.citations} == {second}
+    # An article the search does not return leaves the answer as it was.
+    plain = seed_app.qa.ask(question)
+    assert seed_app.qa.ask(question, about="no-such-article").text == plain.text
