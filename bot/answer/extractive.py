@@ -161,14 +161,17 @@ def _untold(candidates: list[Candidate], told: Collection[str]) -> list[Candidat
     return [c for c in candidates if not any(same_news(c.terms, terms, ()) for terms in told_terms)]
 
 
-_TRAILING_PUNCT = re.compile(r"([.!?])$")
+# The sentence's final stop and any closing quotes or bracket after it.
+_TRAILING_PUNCT = re.compile(r"[.!?][\"'”’)]*$")
 
 
 def _with_marker(sentence: str, k: int) -> str:
-    """Put ``[k]`` before the final full stop ("... 9 million rounds [3].")."""
+    """Put ``[k]`` before the final full stop ("... 9 million rounds [3].", "... in the
+    coming days [3].”")."""
     sentence = sentence.strip()
-    if _TRAILING_PUNCT.search(sentence):
-        return f"{sentence[:-1]} [{k}]{sentence[-1]}"
+    end = _TRAILING_PUNCT.search(sentence)
+    if end:
+        return f"{sentence[: end.start()]} [{k}]{end.group()}"
     # A headline has no full stop; without one the citation check would read it and the next
     # sentence as one claim.
     return f"{sentence} [{k}]."

@@ -540,3 +540,15 @@ def test_asked_which_state_the_sentence_naming_a_state_wins(answerer: Extractive
     )
     answer = answerer.answer("Which state is Dorne from?", [expelled, native])
     assert answer.text.startswith("The New York native"), answer.text
+
+
+def test_a_quoted_sentence_keeps_one_full_stop() -> None:
+    from bot.answer.citations import check_citations
+    from bot.answer.extractive import _with_marker
+
+    sentence = "The ferry could sail “in the coming days.”"
+    passage = Passage(chunk_id="f:0", article_id="f", title="Ferry", text=sentence, score=1.0)
+    draft = _with_marker(sentence, 1)
+    assert draft == "The ferry could sail “in the coming days [1].”"
+    assert check_citations(draft, [passage]).text == draft
+    assert _with_marker("A headline without a stop", 2) == "A headline without a stop [2]."
