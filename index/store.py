@@ -288,14 +288,7 @@ class Generation:
     ) -> list[Passage]:
         # Straight to Chroma, not through LlamaIndex's query: the read path then never imports
         # LlamaIndex (~1.5 s of a cold `ask`). The score is ChromaVectorStore's, exp(-distance).
-        where = filters.to_where() if filters else None
-        with self._server_errors():
-            got = self._collection.query(
-                query_embeddings=[vector.tolist()],
-                n_results=k,
-                where=where,
-                include=["documents", "metadatas", "distances"],
-            )
+        got = self._nearest(vector, k, filters, ["documents", "metadatas", "distances"])
         return [
             passage_from(cid, doc or "", meta or {}, math.exp(-distance))
             for cid, doc, meta, distance in zip(
@@ -312,18 +305,24 @@ class Generation:
     ) -> list[tuple[str, float]]:
         """:meth:`dense_search`'s chunk ids and scores only: Chroma reads the chunks' texts and
         metadata for ~0.1 ms a chunk, which a caller that keeps passages may not need."""
-        where = filters.to_where() if filters else None
-        with self._server_errors():
-            got = self._collection.query(
-                query_embeddings=[vector.tolist()],
-                n_results=k,
-                where=where,
-                include=["distances"],
-            )
+        got = self._nearest(vector, k, filters, ["distances"])
         return [
             (cid, math.exp(-distance))
             for cid, distance in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
+
+    def _nearest(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None, include: list[str]
+    ) -> Any:
+        """Chroma's ``k`` nearest chunks to ``vector`` with the fields ``include`` names."""
+        where = filters.to_where() if filters else None
+        with self._server_errors():
+            return self._collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=where,
+                include=include,  # type: ignore[arg-type]
+            )
 
     def get_passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
         if not chunk_ids:
