@@ -25,7 +25,7 @@ from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo
 from bot.answer.relevance import SentenceEvidence
 from bot.answer.sentences import has_quotation
-from bot.answer.terms import content_terms, term_in
+from bot.answer.terms import content_terms, terms_vocabulary
 from index.dates import years
 from index.models import Passage
 
@@ -67,7 +67,8 @@ FEATURES: tuple[str, ...] = (
 
 
 def _fresh(info: QuestionInfo, terms: Sequence[str]) -> set[str]:
-    return {t for t in terms if not term_in(t, info.terms)}
+    asked = terms_vocabulary(info.terms)
+    return {t for t in terms if not asked.holds(t)}
 
 
 def sentence_features(
