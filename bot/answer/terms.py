@@ -43,7 +43,8 @@ _WORD = re.compile(_WORD_PATTERN)
 _SENTENCE_END_AND_WORD = re.compile(
     r"(?:[^A-Za-z\u00C0-\u024F\d]*?([.!?…:\n]))?[^A-Za-z\u00C0-\u024F\d]*(" + _WORD_PATTERN + ")"
 )
-_POSSESSIVE = re.compile(r"['’]s?$")
+# A possessive or a contraction's clitic: "Korea's" -> Korea, "They're" -> They, "don't" -> do.
+_POSSESSIVE = re.compile(r"(?:['’](?:s|re|ve|ll|d|m)?|n['’]t)$", re.IGNORECASE)
 _SENTENCE_ENDS = frozenset(".!?…:\n")
 _HYPHENS = re.compile(r"[-'’]")
 

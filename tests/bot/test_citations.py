@@ -201,3 +201,12 @@ def test_a_sentence_quoted_word_for_word_is_supported() -> None:
     assert verdict.supported, verdict
     # A name the passage never writes is still missing.
     assert not support(text.replace("Democratic", "Socialist"), _passage("p", text)).supported
+
+
+def test_a_contraction_opening_a_sentence_is_no_name() -> None:
+    # "They're" / "I’ve" used to read as the names "They" + "RE": a verbatim quote was dropped.
+    for text in (
+        "They're on pace to fill the Lindmoor harbour with ferry fans this week.",
+        "I’ve covered the Portvale ferry since its first crossing in March.",
+    ):
+        assert support(text, _passage("p", text)).supported, text
