@@ -20,6 +20,7 @@ import pytest
 
 from index.build import IndexBuilder
 from index.chunk import Chunker
+from index.embed import Embedder
 from index.store import IndexStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,6 +72,17 @@ def seed_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> IndexStore:
     return IndexStore(tmp_path / "index")
+
+
+def index_records(root: Path, records: list[dict], embedder: Embedder) -> IndexStore:
+    """``records`` written as ``root/articles/news.jsonl`` and indexed into ``root/index``."""
+    (root / "articles").mkdir()
+    (root / "articles" / "news.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    store = IndexStore(root / "index")
+    IndexBuilder(store, embedder, Chunker(180, 30), max_file_bytes=10**6).build([root / "articles"])
+    return store
 
 
 @pytest.fixture

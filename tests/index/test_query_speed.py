@@ -8,20 +8,19 @@ Made-up articles, the hash embedder."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import random
 from pathlib import Path
 
 import numpy as np
 
-from index.build import IndexBuilder
-from index.chunk import Chunker, embedding_text
+from index.chunk import embedding_text
 from index.keyword import KeywordIndex, tokenize, tokenize_query
 from index.models import Passage
 from index.rank import candidate_ids, features
 from index.search import PassageCache, Searcher, drop_near_duplicates, shingles
 from index.store import IndexStore
+from tests.conftest import index_records
 
 TEXTS = [
     ("Ferry resumes", "The Zanzibar ferry resumed sailing on Monday after repairs to its hull."),
@@ -64,15 +63,7 @@ def _build(tmp_path: Path, hash_embedder) -> IndexStore:
         {"id": f"a{i}", "title": title, "text": text, "published": "2023-11-0" + str(i + 1)}
         for i, (title, text) in enumerate(TEXTS)
     ]
-    (tmp_path / "articles").mkdir()
-    (tmp_path / "articles" / "news.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
-    )
-    store = IndexStore(tmp_path / "index")
-    IndexBuilder(store, hash_embedder, Chunker(180, 30), max_file_bytes=10**6).build(
-        [tmp_path / "articles"]
-    )
-    return store
+    return index_records(tmp_path, records, hash_embedder)
 
 
 def test_features_are_the_same_read_off_the_index_or_tokenized(tmp_path: Path, hash_embedder):

@@ -32,7 +32,7 @@ from index.search import (
     weight_by_recency,
 )
 from index.store import IndexStore, SearchFilters
-from tests.conftest import SEED_DIR
+from tests.conftest import SEED_DIR, index_records
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:
@@ -137,14 +137,7 @@ def test_a_future_date_is_never_the_archives_newest(tmp_path: Path, hash_embedde
         {"id": "typo", "title": "Festival", "published": "2099-01-01", "text": "Fireworks."},
         {"id": "undated", "title": "Ferry", "text": "The ferry runs hourly."},
     ]
-    (tmp_path / "articles").mkdir()
-    (tmp_path / "articles" / "news.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
-    )
-    store = IndexStore(tmp_path / "index")
-    IndexBuilder(store, hash_embedder, Chunker(180, 30), max_file_bytes=10**6).build(
-        [tmp_path / "articles"]
-    )
+    store = index_records(tmp_path, records, hash_embedder)
     with caplog.at_level("WARNING", logger="index.search"):
         assert Searcher(store, hash_embedder).newest == date(2023, 11, 2)
     assert "typo is dated 2099-01-01" in caplog.text
@@ -354,14 +347,7 @@ def test_this_weeks_report_gets_a_place_beside_older_articles_that_match_more(
             "text": "The Harbor City Gulls hired Ola Brandt as their new manager.",
         },
     ]
-    (tmp_path / "articles").mkdir()
-    (tmp_path / "articles" / "news.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
-    )
-    store = IndexStore(tmp_path / "index")
-    IndexBuilder(store, minilm, Chunker(180, 30), max_file_bytes=10**6).build(
-        [tmp_path / "articles"]
-    )
+    store = index_records(tmp_path, records, minilm)
     few = FusionConfig(candidates=17)  # a small archive's stand-in for 60 of thousands
 
     def titles(query: str, fusion: FusionConfig = few) -> list[str]:
