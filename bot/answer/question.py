@@ -163,8 +163,8 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
     (settings) says which country is home and which words only frame the question's time."""
     locale = locale or default_locale()
     entities = _question_entities(question, locale)
-    # Quiz questions often open with context sentences ("The union went on strike ... Who
-    # leads it?"): the kind comes from the sentence that asks.
+    # A question may open with context sentences ("The union went on strike ... Who leads
+    # it?"): the kind comes from the sentence that asks.
     asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
     asked = asking[-1] if asking else question
     kind = _question_kind(asked)

@@ -46,8 +46,9 @@ from index.models import Passage
 logger = logging.getLogger(__name__)
 
 # Passage level: share of the question's content terms that must occur in the passage. Only
-# 40%, because quiz questions paraphrase ("shells ... sent" for "shipped ... rounds of
-# artillery"); entities and years are checked separately and strictly.
+# 40%, because a question paraphrases its source ("shells ... sent" for "shipped ... rounds of
+# artillery"); entities and years are checked separately and strictly. Hand-set, like the
+# window thresholds below: the gate is the part of the answerer not yet fitted.
 MIN_PASSAGE_TERM_COVERAGE = 0.4
 # Sentence window (sentence + two previous sentences + title): rarity-weighted share of the question's
 # terms (0.4, paraphrase again) and of its entity weight (0.5: the distinguishing entity must be
