@@ -61,7 +61,6 @@ class Question:
     info: Any
     weights: dict[str, float]
     found: list[tuple[str, int]]
-    terms: list[frozenset[str]]
     x: np.ndarray
     y: np.ndarray
 
@@ -74,7 +73,6 @@ def prepare(asked: Asked) -> Question:
     from bot.answer.extractive import candidate_rows, present
     from bot.answer.question import analyze_question
     from bot.answer.relevance import assess_passages, term_weights
-    from bot.answer.terms import content_terms
 
     info = analyze_question(asked.probe.question)
     weights = term_weights(info, asked.passages)
@@ -82,19 +80,14 @@ def prepare(asked: Asked) -> Question:
     found, x = candidate_rows(info, verdicts, present(info, asked.passages))
     golds = [g.lower() for g in asked.probe.answers]
     y = np.array([any(g in text.lower() for g in golds) for text, _ in found], dtype=np.int8)
-    terms = [frozenset(content_terms(text)) for text, _ in found]
-    return Question(asked, info, weights, found, terms, x, y)
+    return Question(asked, info, weights, found, x, y)
 
 
 def answer_with(q: Question, answerer: Any) -> Any:
     """What ``answerer.answer`` returns for the question, from the cached candidates."""
-    from bot.answer.extractive import Candidate
+    from bot.answer.extractive import scored_candidates
 
-    scores = answerer.choice.probability(q.x) if len(q.found) else []
-    candidates = [
-        Candidate(text, rank, float(p), terms)
-        for (text, rank), p, terms in zip(q.found, scores, q.terms, strict=True)
-    ]
+    candidates = scored_candidates(answerer.choice, q.found, q.x)
     return answerer.compose(q.asked.probe.question, q.info, q.asked.passages, q.weights, candidates)
 
 

@@ -213,12 +213,20 @@ _OFF_DATE = [FEATURES.index("other_year"), FEATURES.index("past")]
 def learned_candidates(
     model: ChoiceModel, info: QuestionInfo, verdicts: Sequence[Relevance], now: Now | None
 ) -> list[Candidate]:
-    """Every readable sentence of the relevant passages, scored by the learned choice.
+    """Every readable sentence of the relevant passages, scored by the learned choice."""
+    found, rows = candidate_rows(info, verdicts, now)
+    return scored_candidates(model, found, rows)
+
+
+def scored_candidates(
+    model: ChoiceModel, found: Sequence[tuple[str, int]], rows: np.ndarray
+) -> list[Candidate]:
+    """:func:`candidate_rows`' sentences scored by ``model`` (the fit script scores its cached
+    rows here too, so its cross-validation answers as the app does).
 
     A sentence dated to other years than the question's answers only when no other sentence
     can: a matter of what the question asks, not a weight to learn (such sentences are too
     rare in the tune weeks to teach it)."""
-    found, rows = candidate_rows(info, verdicts, now)
     if not found:
         return []
     scores = model.probability(rows)
