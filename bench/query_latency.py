@@ -3,7 +3,8 @@ N questions against an existing index, with the embedder's own query-embedding t
 apart (it is part of retrieve), and the process's resident memory.
 
     .venv/bin/python bench/query_latency.py --index-dir DIR [--questions 300] [--warmup 5]
-        [--questions-file Q.jsonl ...] [--dump answers.jsonl] [--profile out.prof] [--json]
+        [--questions-file Q.jsonl ...] [--dump answers.jsonl] [--pin-dense hits.json]
+        [--profile out.prof] [--json]
 
 The service is the one `newsdesk ask` builds (settings' locale, the learned ranker and refusal
 model, top k), with the extractive answerer whatever the LLM settings say. Questions are the
@@ -11,19 +12,24 @@ model, top k), with the extractive answerer whatever the LLM settings say. Quest
 make up N, those of the data sets' other weeks (off-topic: the refusal path), unless
 ``--questions-file`` names others; records carry the text in ``question``. ``--dump`` writes
 each answer (passages, citations, text; no timings) as JSON lines, so two runs, before and
-after a change, can be compared byte for byte with ``cmp``.
+after a change, can be compared byte for byte with ``cmp``. Chroma's HNSW search is not the same from one
+process to the next (the same query vector may bring back a few other chunks), so such a
+comparison also takes ``--pin-dense FILE``: the first run records each dense search's ids and
+distances there, later runs replay them (the chunks' texts still read from Chroma).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import json
 import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +61,49 @@ class TimedEmbedder:
         vectors = self.inner.embed(texts)
         self.calls_ms.append((time.perf_counter() - t0) * 1000)
         return vectors
+
+
+class PinnedDense:
+    """A Chroma collection whose ``query`` answers are recorded in ``path`` on the first run and
+    replayed on later ones (see the module docstring); everything else goes to the collection.
+    Hits are keyed by the query vector, ``n_results`` and the filter."""
+
+    def __init__(self, inner: Any, path: Path) -> None:
+        self.inner = inner
+        self.path = path
+        self.hits: dict[str, list[list[Any]]] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        )
+        self.recorded = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        key = hashlib.sha1(
+            json.dumps(
+                [kwargs["query_embeddings"], kwargs["n_results"], kwargs.get("where")],
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()
+        include = list(kwargs.get("include") or [])
+        if key not in self.hits:
+            got = self.inner.query(**{**kwargs, "include": [*include, "distances"]})
+            self.hits[key] = [got["ids"][0], got["distances"][0]]
+            self.recorded += 1
+        ids, distances = self.hits[key]
+        out: dict[str, Any] = {"ids": [ids], "distances": [distances]}
+        fields = [f for f in include if f in ("documents", "metadatas")]
+        if fields:
+            got = self.inner.get(ids=ids, include=fields)
+            row = {cid: i for i, cid in enumerate(got["ids"])}
+            for f in fields:
+                out[f] = [[got[f][row[cid]] for cid in ids]]
+        return out
+
+    def save(self) -> None:
+        if self.recorded:
+            self.path.write_text(json.dumps(self.hits), encoding="utf-8")
 
 
 def question_files(index_dir: Path) -> tuple[list[Path], list[Path]]:
@@ -121,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=5, help="untimed questions asked first")
     parser.add_argument("--questions-file", type=Path, action="append", default=None)
     parser.add_argument("--dump", type=Path, help="write each answer as a JSON line")
+    parser.add_argument(
+        "--pin-dense", type=Path, help="record (first run) or replay Chroma's dense hits"
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed questions")
     parser.add_argument(
         "--backend", help="the embedder's backend (default: settings); must match the index"
@@ -134,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no questions found beside the articles of {args.index_dir}", file=sys.stderr)
         return 1
     qa, embedder = build_service(args.index_dir, args.backend)
+    pinned = None
+    if args.pin_dense:
+        gen = qa.searcher.generation()
+        gen._chroma = pinned = PinnedDense(gen._collection, args.pin_dense)
     for question in questions[: args.warmup]:  # loads the model, the index and the sidecar
         qa.ask(question)
     embedder.calls_ms.clear()
@@ -161,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dump.close()
     if profile:
         profile.dump_stats(str(args.profile))
+    if pinned:
+        pinned.save()
 
     total = [r + a for r, a in zip(retrieve, answer, strict=True)]
     rows = {
