@@ -10,11 +10,12 @@ the fit script and the searcher compute the very same features.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -100,8 +101,20 @@ def _ranks(ids: Sequence[str]) -> dict[str, int]:
     return out
 
 
+TYPED = FEATURES.index("typed")
+
+
 def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
     """One row of :data:`FEATURES` per candidate id."""
+    rows = _untyped_features(signals, ids)
+    if signals.typed is not None:
+        rows[:, TYPED] = [float(cid in signals.typed) for cid in ids]
+    return rows
+
+
+def _untyped_features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
+    """:func:`features` with the ``typed`` column 0: whether a candidate holds the kind of
+    answer asked for is the one costly signal (a pass over its names), left to the caller."""
     dense_rank = _ranks([p.chunk_id for p in signals.dense])
     dense_sim = {p.chunk_id: p.score for p in signals.dense}
     best_sim = max(dense_sim.values(), default=0.0)
@@ -145,7 +158,7 @@ def features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
             float(cid in dense_rank and cid in kw_rank),
             rrf[cid],
             1 / (1 + recent_rank[cid]) if cid in recent_rank else 0.0,
-            float(signals.typed is not None and cid in signals.typed),
+            0.0,  # typed: see features
             float(signals.typed is not None),
             float(p.published is None),
             fresh7,
@@ -177,6 +190,43 @@ def _keyword_held(signals: Signals, ids: Sequence[str], q_terms: set[str]) -> li
         for i, terms in zip(missing, tokens, strict=True):
             held[i] = len(q_terms & set(terms))
     return [int(count or 0) for count in held]
+
+
+def ranking(ranker: LinearRanker, signals: Signals) -> Iterator[tuple[str, float]]:
+    """The candidates best first with the model's probabilities: the order and scores of
+    ``ranker.score(features(signals, ids))`` sorted (ties in candidate order), yielded lazily.
+
+    Whether a candidate holds the kind of answer asked for (``signals.typed``, a pass over its
+    names) is asked only of candidates that might come next: every candidate is scored both
+    ways, the better of the two is its bound, and a candidate is tested only when its bound
+    leads all others (a threshold algorithm). A caller that reads the first few passages so
+    tests a few of ~150 candidates. The scores are the very numbers the full matrix gives:
+    scoring is row by row, and both matrices have the full matrix's shape."""
+    ids = candidate_ids(signals)
+    if not ids:
+        return
+    rows = _untyped_features(signals, ids)
+    typed = signals.typed
+    if typed is None:
+        scores = ranker.score(rows).tolist()
+        yield from sorted(zip(ids, scores, strict=True), key=lambda x: -x[1])
+        return
+    without = ranker.score(rows).tolist()
+    rows[:, TYPED] = 1.0
+    with_type = ranker.score(rows).tolist()
+    # (-score, candidate index, exact): the lowest entry is the best bound, ties in candidate
+    # order as a stable sort puts them; a bound that ties an exact score is tested first.
+    heap = [
+        (-max(lo, hi), i, False) for i, (lo, hi) in enumerate(zip(without, with_type, strict=True))
+    ]
+    heapq.heapify(heap)
+    while heap:
+        neg, i, exact = heapq.heappop(heap)
+        if exact:
+            yield ids[i], -neg
+        else:
+            score = with_type[i] if ids[i] in typed else without[i]
+            heapq.heappush(heap, (-score, i, True))
 
 
 # Titles recur across a story's chunks and across questions: their keyword terms are kept.

@@ -19,6 +19,7 @@ from index.rank import (
     candidate_ids,
     features,
     load_ranker,
+    ranking,
 )
 
 
@@ -123,6 +124,66 @@ def test_the_model_orders_by_what_it_weighs():
     assert ids[int(np.argmax(by_dense))] == "a#0"
     assert ids[int(np.argmax(by_keyword))] == "c#0"
     assert ((by_dense > 0) & (by_dense < 1)).all()
+
+
+class _CountingTyped(set[str]):
+    """A typed set that counts the candidates asked about."""
+
+    asked: list[str]
+
+    def __contains__(self, cid: object) -> bool:
+        self.asked.append(str(cid))
+        return super().__contains__(cid)
+
+
+def _many_signals(typed: set[str] | None) -> Signals:
+    """Forty candidates over ten articles, some sharing scores (ties)."""
+    passages = {
+        f"{a}#{c}": _p(
+            f"{a}#{c}",
+            f"chunk {c} of {a}: the mayor and the bridge" if c % 2 else f"chunk {c} of {a}",
+            score=0.9 - 0.02 * (4 * a + c),
+            published=date(2021, 5, 1 + a) if a % 3 else None,
+            start=700 * c,
+        )
+        for a in range(10)
+        for c in range(4)
+    }
+    ids = list(passages)
+    return _signals(
+        dense=[passages[cid] for cid in ids[:25]],
+        keyword=[(cid, 10.0 - (i // 2)) for i, cid in enumerate(reversed(ids[12:]))],
+        passages=passages,
+        typed=typed,
+    )
+
+
+@pytest.mark.parametrize("typed_weight", [3.0, 0.2, -1.0, 0.0])
+def test_the_lazy_ranking_is_the_full_sorted_ranking(typed_weight: float):
+    model = _model({"typed": typed_weight, "dense_rr": 2.0, "kw_norm": 1.0, "coverage": 0.5})
+    typed = _CountingTyped({f"{a}#{c}" for a in range(10) for c in range(4) if (a + c) % 3 == 0})
+    typed.asked = []
+    sig = _many_signals(typed)
+    ids = candidate_ids(sig)
+    scores = model.score(features(sig, ids)).tolist()
+    full = sorted(zip(ids, scores, strict=True), key=lambda x: -x[1])
+    typed.asked.clear()
+    assert list(ranking(model, sig)) == full  # the same ids, order and scores, bit for bit
+    # Read only the first few: only the candidates that could come first were tested.
+    typed.asked.clear()
+    lazy = ranking(model, sig)
+    head = [next(lazy) for _ in range(3)]
+    assert head == full[:3]
+    assert len(typed.asked) < len(ids)
+
+
+def test_the_lazy_ranking_without_an_answer_type():
+    model = _model({"dense_rr": 2.0, "kw_norm": 1.0})
+    sig = _many_signals(None)
+    ids = candidate_ids(sig)
+    scores = model.score(features(sig, ids)).tolist()
+    assert list(ranking(model, sig)) == sorted(zip(ids, scores, strict=True), key=lambda x: -x[1])
+    assert list(ranking(model, _signals(dense=[], keyword=[]))) == []
 
 
 def test_json_round_trip_and_a_model_of_other_features_is_refused(tmp_path: Path):

@@ -292,6 +292,38 @@ def test_an_answer_type_hint_lifts_the_chunks_it_accepts(seed_store: IndexStore,
     assert [p.chunk_id for p in untyped] == [p.chunk_id for p in plain]
 
 
+def test_a_learned_searcher_tests_the_answer_type_only_of_what_it_may_read(
+    seed_store: IndexStore, minilm
+):
+    # The learned ranking reads a candidate's answer type only when it might come next: the
+    # passages are those of the full ranking, for fewer tests than there are candidates.
+    from index.rank import load_ranker
+
+    query = "Who leads North Korea and what did he promise Russia?"
+    tested: list[str] = []
+
+    def hint(q: str):
+        def holds(text: str) -> bool:
+            tested.append(text)
+            return "Kim" in text
+
+        return holds
+
+    searcher = Searcher(seed_store, minilm, answer_type=hint, ranker=load_ranker())
+    retrieved = searcher.retrieve(query, 3)
+    full = searcher.rank(retrieved)  # every candidate tested
+    candidates = len(tested)
+    tested.clear()
+    lazy = searcher.search(query, 3, min_chunks=1)
+    assert len(tested) < candidates
+    eager = searcher.passages(retrieved, full, 3, min_chunks=1)
+    assert [(p.chunk_id, p.score) for p in lazy] == [(p.chunk_id, p.score) for p in eager]
+    typed = retrieved.signals.typed
+    assert typed is not None and set(typed) == {
+        cid for cid, p in retrieved.signals.passages.items() if "Kim" in p.text
+    }
+
+
 def test_this_weeks_report_gets_a_place_beside_older_articles_that_match_more(
     tmp_path: Path, minilm
 ):
