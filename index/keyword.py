@@ -2,6 +2,10 @@
 
 It is rebuilt from the collection's chunks after every build that changed something (seconds
 for tens of thousands of chunks), which keeps it exactly in step with Chroma.
+
+It also keeps each chunk's passage (text and citation fields) as one JSON line, found by its
+byte offset: the searcher reads its ~100 candidates there in ~1 ms, where Chroma takes ~0.1 ms
+a chunk to hand back documents and metadata.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import os
 import shutil
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 import bm25s
@@ -26,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 META_FILE = "chunks.json"
 TERMS_FILE = "terms.npz"
+PASSAGES_FILE = "passages.jsonl"  # one JSON line per chunk, in chunk_ids order
+OFFSETS_FILE = "passages.offsets.npy"  # where each line starts, and the file's end
 
 
 def _row(p: Passage) -> tuple[str, str, int, str]:
@@ -34,6 +42,40 @@ def _row(p: Passage) -> tuple[str, str, int, str]:
     published = p.published.toordinal() if p.published else -1
     publisher = " ".join((p.publisher or "").lower().split())
     return p.chunk_id, embedding_text(p.title, p.text), published, publisher
+
+
+def _record(p: Passage) -> bytes:
+    """A chunk's passage as one JSON line (its id first, checked on reading)."""
+    fields = [
+        p.chunk_id,
+        p.article_id,
+        p.title,
+        p.text,
+        p.path,
+        p.url,
+        p.published.isoformat() if p.published else None,
+        p.publisher,
+        p.start,
+        p.end,
+    ]
+    return (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _passage(record: bytes) -> Passage:
+    cid, article_id, title, text, path, url, published, publisher, start, end = json.loads(record)
+    return Passage(
+        chunk_id=cid,
+        article_id=article_id,
+        title=title,
+        text=text,
+        score=0.0,
+        path=path,
+        url=url,
+        published=date.fromisoformat(published) if published else None,
+        publisher=publisher,
+        start=start,
+        end=end,
+    )
 
 
 class SidecarCorrupt(Exception):
@@ -91,16 +133,26 @@ class KeywordIndex:
         # Each chunk's terms as vocabulary ids, kept in the sidecar so that an incremental build
         # tokenises only the chunks it adds (None: loaded from a sidecar without them).
         self._terms: list[np.ndarray] | None = None
+        # Each chunk's passage as a JSON line (:func:`_record`): held by an index about to be
+        # saved; a loaded one reads them from ``_passages_path`` at ``_offsets`` (None: a
+        # sidecar written before it kept passages).
+        self._records: list[bytes] | None = None
+        self._passages_path: Path | None = None
+        self._offsets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
 
     @classmethod
     def build(cls, passages: Iterable[Passage]) -> KeywordIndex:
-        rows = [_row(p) for p in passages]
+        rows, records = [], []
+        for p in passages:
+            rows.append(_row(p))
+            records.append(_record(p))
         ids = [r[0] for r in rows]
         texts = [r[1] for r in rows]
         index = cls(None, ids, [r[2] for r in rows], [r[3] for r in rows])
+        index._records = records
         if ids:
             terms = tokenize(texts)
             index._retriever = bm25s.BM25()
@@ -115,6 +167,8 @@ class KeywordIndex:
         Needs the chunks' terms, which an index loaded from an older sidecar lacks."""
         if self._terms is None or self._retriever is None:
             raise SidecarCorrupt("the sidecar keeps no chunk terms (built by an older newsdesk)")
+        if self._records is None:
+            raise SidecarCorrupt("the sidecar keeps no passages (built by an older newsdesk)")
         keep = [
             row
             for row, cid in enumerate(self.chunk_ids)
@@ -129,6 +183,7 @@ class KeywordIndex:
         published = [int(self._published[row]) for row in keep] + [r[2] for r in rows]
         publishers = [str(self._publisher[row]) for row in keep] + [r[3] for r in rows]
         index = KeywordIndex(None, ids, published, publishers)
+        index._records = [self._records[row] for row in keep] + [_record(p) for p in added]
         if ids:
             index._retriever = bm25s.BM25()
             index._retriever.index(([t.tolist() for t in terms], vocab), show_progress=False)
@@ -152,6 +207,10 @@ class KeywordIndex:
             lengths = np.fromiter((len(t) for t in self._terms), np.int64, len(self._terms))
             flat = np.concatenate(self._terms) if self._terms else np.zeros(0, np.int32)
             np.savez(tmp / TERMS_FILE, flat=flat, lengths=lengths)
+        if self._records is not None:
+            (tmp / PASSAGES_FILE).write_bytes(b"".join(self._records))
+            sizes = np.fromiter((len(r) for r in self._records), np.int64, len(self._records))
+            np.save(tmp / OFFSETS_FILE, np.concatenate([[0], np.cumsum(sizes)]))
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():
@@ -168,7 +227,14 @@ class KeywordIndex:
         retriever = None
         if meta["chunk_ids"]:
             retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
-        return cls(retriever, meta["chunk_ids"], meta["published_ord"], meta["publisher_key"])
+        index = cls(retriever, meta["chunk_ids"], meta["published_ord"], meta["publisher_key"])
+        offsets_path = directory / OFFSETS_FILE
+        if offsets_path.is_file() and (directory / PASSAGES_FILE).is_file():
+            offsets = np.load(offsets_path)
+            if len(offsets) == len(index.chunk_ids) + 1:
+                index._passages_path = directory / PASSAGES_FILE
+                index._offsets = offsets
+        return index
 
     @classmethod
     def load_for_update(cls, directory: Path) -> KeywordIndex:
@@ -180,6 +246,11 @@ class KeywordIndex:
                 flat, lengths = data["flat"], data["lengths"]
             if len(lengths) == len(index.chunk_ids):
                 index._terms = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+        if index._passages_path is not None and index._offsets is not None:
+            data = index._passages_path.read_bytes()
+            ends = index._offsets.tolist()
+            if ends[-1] == len(data):
+                index._records = [data[a:b] for a, b in pairwise(ends)]
         return index
 
     @classmethod
@@ -219,6 +290,31 @@ class KeywordIndex:
         return [
             int(counts[row]) if (row := rows.get(cid)) is not None else None for cid in chunk_ids
         ]
+
+    def passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
+        """The passages (score 0) of those of ``chunk_ids`` the sidecar keeps, as the collection
+        held them when it was written: sound while the sidecar is in step with the collection.
+        A sidecar written before passages were kept, or a line that is not the chunk's (the
+        sidecar replaced meanwhile), leaves the chunk out for the caller to read elsewhere."""
+        if self._passages_path is None or self._offsets is None:
+            return {}
+        rows = self._rows
+        found = [(cid, row) for cid in chunk_ids if (row := rows.get(cid)) is not None]
+        out: dict[str, Passage] = {}
+        try:
+            with self._passages_path.open("rb") as fh:
+                for cid, row in found:
+                    start, end = int(self._offsets[row]), int(self._offsets[row + 1])
+                    fh.seek(start)
+                    try:
+                        passage = _passage(fh.read(end - start))
+                    except (ValueError, TypeError):  # not a whole line of ours
+                        continue
+                    if passage.chunk_id == cid:
+                        out[cid] = passage
+        except OSError as exc:
+            logger.debug("keyword sidecar passages unreadable: %s", exc)
+        return out
 
     def search(
         self, query: str, k: int, *, since_ord: int | None = None, publisher_key: str | None = None

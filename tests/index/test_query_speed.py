@@ -177,7 +177,8 @@ def test_the_passage_cache_keeps_the_most_recently_read(tmp_path: Path, hash_emb
     gen = _build(tmp_path, hash_embedder).open_current()
     ids = sorted(gen.get_passages([f"a{i}#0" for i in range(len(TEXTS))]))
     cache = PassageCache(2)
-    assert cache.fetch(gen, [ids[0], "gone#0", ids[1]]) == gen.get_passages([ids[0], ids[1]])
-    assert list(cache.fetch(gen, [ids[1], ids[0]])) == [ids[1], ids[0]]  # in the order asked
-    cache.fetch(gen, [ids[2]])  # ids[1] was read least recently
+    read = gen.get_passages
+    assert cache.fetch(read, [ids[0], "gone#0", ids[1]]) == gen.get_passages([ids[0], ids[1]])
+    assert list(cache.fetch(read, [ids[1], ids[0]])) == [ids[1], ids[0]]  # in the order asked
+    cache.fetch(read, [ids[2]])  # ids[1] was read least recently
     assert len(cache) == 2 and list(cache._kept) == [ids[0], ids[2]]
