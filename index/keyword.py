@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -97,17 +97,25 @@ _QUESTION_WORDS = """
     any many much more most other name named called according reportedly
 """
 QUERY_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS.split())
+_SORTED_QUERY_STOPWORDS = sorted(QUERY_STOPWORDS)
 
 
 def tokenize_query(query: str) -> list[str]:
+    return list(_query_tokens(query))
+
+
+# A question is tokenized up to three times (the whole archive, its last week, the ranking's
+# coverage): the tokens are kept for recent questions.
+@lru_cache(maxsize=1 << 8)
+def _query_tokens(query: str) -> tuple[str, ...]:
     tokens = bm25s.tokenize(
         [query],
-        stopwords=sorted(QUERY_STOPWORDS),
+        stopwords=_SORTED_QUERY_STOPWORDS,
         stemmer=snowball(),
         return_ids=False,
         show_progress=False,
     )
-    return list(tokens[0]) if tokens else []
+    return tuple(tokens[0]) if tokens else ()
 
 
 @dataclass(frozen=True)
@@ -334,7 +342,12 @@ class KeywordIndex:
             return []
         k = min(k, int(mask.sum()))
         docs, scores = self._retriever.retrieve(
-            tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+            # n_threads=0: in this thread; 1 starts a thread pool for every search (~1 ms).
+            tokens,
+            k=k,
+            show_progress=False,
+            weight_mask=mask,
+            n_threads=0,
         )
         return [
             KeywordHit(self.chunk_ids[int(d)], float(s))
