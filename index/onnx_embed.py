@@ -55,7 +55,8 @@ class OnnxEmbedder:
         self._int8 = int8
         self._batch_size = batch_size
         self._threads = threads or _cpu_count()
-        self._session: Any = None
+        self._session: Any = None  # idle workers block: for a question's few texts
+        self._batch_session: Any = None  # idle workers spin: for builds (see _new_session)
         self._loading = threading.Lock()  # the bot's worker threads may all ask at once
         self._tokenizer: Any = None
         self._input_names: frozenset[str] = frozenset()
@@ -92,7 +93,6 @@ class OnnxEmbedder:
                 self._load_locked()
 
     def _load_locked(self) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self._read_config()
@@ -109,22 +109,42 @@ class OnnxEmbedder:
                     f"could not export {self._model_path} to ONNX ({type(exc).__name__}: {first}); "
                     "set NEWSDESK_EMBED_BACKEND=torch to use sentence-transformers"
                 ) from exc
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # warnings about unused initialisers are noise
-        # Idle workers block rather than spin: a spinning worker holds a core between runs and
-        # between ops, which on a 2-core machine is the one the rest of the query (Python)
-        # or another process needs (measured: warm ask p50 ~45% lower, batch embedding ~25%
-        # faster on the shared 2-core machine). The numbers are the same.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = self._new_session(spin=False)
         self._input_names = frozenset(i.name for i in session.get_inputs())
         tokenizer = Tokenizer.from_file(str(self._model_path / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_seq_length)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
         self._session = session  # last: other threads take a set session as "loaded"
+
+    def _new_session(self, *, spin: bool) -> Any:
+        """An inference session on both cores. Whether idle workers spin is the one difference:
+        between the runs of a long batch, spinning workers start the next run at once (a build
+        embeds ~15% faster: bench/build_speed.py, 1.26x -> 1.48x LlamaIndex on one day's
+        machine); after a question's one short run, a spinning worker holds the core the rest
+        of the question needs (warm ask p50 ~45% lower with blocking workers). Same numbers
+        either way."""
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # warnings about unused initialisers are noise
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        return ort.InferenceSession(
+            str(self.model_file), options, providers=["CPUExecutionProvider"]
+        )
+
+    def _session_for(self, n_texts: int) -> Any:
+        """The blocking session for a call of one batch or less, else the spinning one (made
+        on first use: a serving process that never builds never holds it)."""
+        if n_texts <= self._batch_size:
+            return self._session
+        if self._batch_session is None:
+            with self._loading:
+                if self._batch_session is None:
+                    self._batch_session = self._new_session(spin=True)
+        return self._batch_session
 
     def _read_config(self) -> None:
         """Pooling and sequence length from the sentence-transformers files of the folder."""
@@ -152,20 +172,21 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         self._load()
+        session = self._session_for(len(texts))
         encodings = self._tokenizer.encode_batch(list(texts))
         # Longest first, so a batch pads to a similar length and the slowest batch comes first.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out: np.ndarray | None = None
         for start in range(0, len(order), self._batch_size):
             batch = order[start : start + self._batch_size]
-            vectors = self._run([encodings[i] for i in batch])
+            vectors = self._run(session, [encodings[i] for i in batch])
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[batch] = vectors
         assert out is not None
         return out
 
-    def _run(self, encodings: Sequence[Any]) -> np.ndarray:
+    def _run(self, session: Any, encodings: Sequence[Any]) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -175,7 +196,7 @@ class OnnxEmbedder:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feed)[0]
+        hidden = session.run(None, feed)[0]
         return pool(hidden, mask, self._pooling)
 
 

@@ -91,3 +91,20 @@ def test_a_folder_that_cannot_be_exported_is_one_line_naming_the_setting(tmp_pat
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="onnx-int8"):
         make_embedder("all-MiniLM-L6-v2", backend="tensorrt")
+
+
+@pytest.mark.slow
+def test_a_long_batch_runs_on_spinning_workers_with_the_same_numbers(minilm):
+    # A call longer than one batch runs on the session whose idle workers spin (builds), a
+    # short one on the session whose workers block (questions); the numbers are the same.
+    texts = [f"{t} (copy {i})" for i in range(3) for t in TEXTS] * 4
+    assert len(texts) > minilm._batch_size
+    spun = minilm.embed(texts)
+    spinning = minilm._batch_session
+    assert spinning is not None and spinning is not minilm._session
+    minilm._batch_session = minilm._session  # the same batches on the blocking session
+    try:
+        blocked = minilm.embed(texts)
+    finally:
+        minilm._batch_session = spinning
+    assert np.array_equal(spun, blocked)
