@@ -200,6 +200,7 @@ class IndexBuilder:
                 roots,
                 max_bytes=self.max_file_bytes,
                 known_stamps=current.manifest.files if current else None,
+                known_articles=current.manifest.articles if current else None,
             )
             failures = [*missing, *loaded.failures]
             if not loaded.articles and not loaded.unchanged_files:
@@ -390,6 +391,7 @@ class IndexBuilder:
                 published=article.published,
                 publisher=article.publisher,
                 chunks=len(chunks),
+                source=article.source,
             )
 
 

@@ -32,6 +32,9 @@ class Article:
     published: date | None = None
     publisher: str | None = None
     content_hash: str = ""
+    # Hash of the raw record a JSON or JSONL article came from ("" for other formats): an
+    # unchanged record is not cleaned again (see index.sources.KnownArticle).
+    source: str = ""
 
     def __post_init__(self) -> None:
         if not self.content_hash:

@@ -79,6 +79,7 @@ class ArticleEntry(BaseModel):
     published: date | None = None
     publisher: str | None = None
     chunks: int = 0
+    source: str = ""  # the raw record's hash (JSON formats), see index.sources.KnownArticle
 
 
 class Manifest(BaseModel):

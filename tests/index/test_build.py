@@ -253,6 +253,72 @@ def test_a_new_article_reusing_the_id_of_an_unread_one_gets_its_own_id(
     assert "wire-1" in ids and any(i.startswith("wire-1~") for i in ids)
 
 
+@pytest.fixture
+def cleaned(monkeypatch) -> list[str]:
+    """The texts a build cleans (cleaning is most of reading a record)."""
+    import index.sources
+
+    texts: list[str] = []
+    real = index.sources.clean_text
+
+    def counting(text: str) -> str:
+        texts.append(text)
+        return real(text)
+
+    monkeypatch.setattr(index.sources, "clean_text", counting)
+    return texts
+
+
+def _wire(n: int, extra: str = "") -> str:
+    return json.dumps(
+        {
+            "id": f"wire-{n}",
+            "title": f"Harbour story {n}",
+            "text": f"The Portvale harbour handled {n} ships on Monday, its authority said.{extra}",
+        }
+    )
+
+
+def test_in_a_changed_jsonl_only_the_changed_record_is_cleaned_again(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore, cleaned: list[str]
+):
+    feed = seed_dir / "feed.jsonl"
+    feed.write_text("\n".join(_wire(n) for n in range(4)) + "\n", encoding="utf-8")
+    builder.build([seed_dir])
+    cleaned.clear()
+    lines = [_wire(0), _wire(1, " A correction followed."), _wire(2), _wire(3), _wire(4)]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = builder.build([seed_dir])
+    assert (report.added, report.updated, report.unchanged, report.removed) == (1, 1, 8, 0)
+    assert len(cleaned) == 2 and "correction" in cleaned[0] and "4 ships" in cleaned[1]
+    entries = store.open_current().manifest.articles
+    assert entries["wire-2"].title == "Harbour story 2" and entries["wire-2"].source
+    texts = " ".join(p.text for p in store.open_current().iter_all_passages())
+    assert "A correction followed." in texts and "handled 3 ships" in texts
+    # The same records in another file are another file's articles: read in full.
+    cleaned.clear()
+    feed.rename(seed_dir / "moved.jsonl")
+    moved = builder.build([seed_dir])
+    assert len(cleaned) == 5 and moved.unchanged == 10 and moved.embedded_chunks == 0
+
+
+def test_a_manifest_without_record_hashes_cleans_every_record(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore, cleaned: list[str]
+):
+    # An index built before records were hashed: nothing to compare, everything read in full.
+    feed = seed_dir / "feed.jsonl"
+    feed.write_text("\n".join(_wire(n) for n in range(3)) + "\n", encoding="utf-8")
+    builder.build([seed_dir])
+    gen = store.open_current()
+    for entry in gen.manifest.articles.values():
+        entry.source = ""
+    gen.save_manifest()
+    cleaned.clear()
+    feed.write_text("\n".join(_wire(n) for n in range(4)) + "\n", encoding="utf-8")
+    report = builder.build([seed_dir])
+    assert len(cleaned) == 4 and (report.added, report.unchanged) == (1, 8)
+
+
 def _bm25_view(store: IndexStore, query: str) -> list[tuple[str, float]]:
     gen = store.open_current()
     return [
