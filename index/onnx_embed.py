@@ -55,8 +55,9 @@ class OnnxEmbedder:
         self._int8 = int8
         self._batch_size = batch_size
         self._threads = threads or _cpu_count()
-        self._session: Any = None  # idle workers block: for a question's few texts
-        self._batch_session: Any = None  # idle workers spin: for builds (see _new_session)
+        # By whether idle workers spin (see _new_session): each made when first needed, so a
+        # serving process holds only the blocking one and a build only the spinning one.
+        self._sessions: dict[bool, Any] = {}
         self._loading = threading.Lock()  # the bot's worker threads may all ask at once
         self._tokenizer: Any = None
         self._input_names: frozenset[str] = frozenset()
@@ -86,10 +87,10 @@ class OnnxEmbedder:
         return f"{self._model_path.name}-{digest.hexdigest()[:16]}"
 
     def _load(self) -> None:
-        if self._session is not None:
+        if self._tokenizer is not None:
             return
         with self._loading:
-            if self._session is None:
+            if self._tokenizer is None:
                 self._load_locked()
 
     def _load_locked(self) -> None:
@@ -109,13 +110,10 @@ class OnnxEmbedder:
                     f"could not export {self._model_path} to ONNX ({type(exc).__name__}: {first}); "
                     "set NEWSDESK_EMBED_BACKEND=torch to use sentence-transformers"
                 ) from exc
-        session = self._new_session(spin=False)
-        self._input_names = frozenset(i.name for i in session.get_inputs())
         tokenizer = Tokenizer.from_file(str(self._model_path / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_seq_length)
         tokenizer.no_padding()
-        self._tokenizer = tokenizer
-        self._session = session  # last: other threads take a set session as "loaded"
+        self._tokenizer = tokenizer  # last: other threads take a set tokenizer as "loaded"
 
     def _new_session(self, *, spin: bool) -> Any:
         """An inference session on both cores. Whether idle workers spin is the one difference:
@@ -136,15 +134,18 @@ class OnnxEmbedder:
         )
 
     def _session_for(self, n_texts: int) -> Any:
-        """The blocking session for a call of one batch or less, else the spinning one (made
-        on first use: a serving process that never builds never holds it)."""
-        if n_texts <= self._batch_size:
-            return self._session
-        if self._batch_session is None:
+        """The blocking session for a call of one batch or less (a question), else the
+        spinning one (a build)."""
+        spin = n_texts > self._batch_size
+        session = self._sessions.get(spin)
+        if session is None:
             with self._loading:
-                if self._batch_session is None:
-                    self._batch_session = self._new_session(spin=True)
-        return self._batch_session
+                session = self._sessions.get(spin)
+                if session is None:
+                    session = self._new_session(spin=spin)
+                    self._input_names = frozenset(i.name for i in session.get_inputs())
+                    self._sessions[spin] = session
+        return session
 
     def _read_config(self) -> None:
         """Pooling and sequence length from the sentence-transformers files of the folder."""

@@ -99,12 +99,13 @@ def test_a_long_batch_runs_on_spinning_workers_with_the_same_numbers(minilm):
     # short one on the session whose workers block (questions); the numbers are the same.
     texts = [f"{t} (copy {i})" for i in range(3) for t in TEXTS] * 4
     assert len(texts) > minilm._batch_size
+    minilm.embed(["a question"])
     spun = minilm.embed(texts)
-    spinning = minilm._batch_session
-    assert spinning is not None and spinning is not minilm._session
-    minilm._batch_session = minilm._session  # the same batches on the blocking session
+    spinning, blocking = minilm._sessions[True], minilm._sessions[False]
+    assert spinning is not blocking
+    minilm._sessions[True] = blocking  # the same batches on the blocking session
     try:
         blocked = minilm.embed(texts)
     finally:
-        minilm._batch_session = spinning
+        minilm._sessions[True] = spinning
     assert np.array_equal(spun, blocked)
