@@ -191,10 +191,14 @@ def build_week_index(
     from index.chunk import Chunker
     from index.embed import INT8_SUFFIX
     from index.keyword import KeywordIndex
+    from index.onnx_embed import EXPORT_RECIPE
     from index.store import IndexStore
 
-    # int8 vectors differ from torch/fp32 ones, so each gets its own cached index.
-    tag = "-int8" if embedder.name.endswith(INT8_SUFFIX) else ""
+    # int8 vectors differ from torch/fp32 ones, and a little from one export recipe to the
+    # next (the benchmarks measure the current one), so each gets its own cached index.
+    tag = ""
+    if embedder.name.endswith(INT8_SUFFIX):
+        tag = "-int8" if EXPORT_RECIPE == 1 else f"-int8r{EXPORT_RECIPE}"
     index_dir = cache_dir / f"{week}-c{chunk_tokens}-o{chunk_overlap}{tag}"
     reused = (index_dir / "CURRENT").is_file()
     store = IndexStore(index_dir)

@@ -60,7 +60,11 @@ def _export_fp32(model_path: Path, out: Path) -> None:
     from transformers import AutoModel
 
     transformers.logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(model_path)).eval()
+    # Eager attention exports as plain MatMul/Softmax, which ONNX Runtime runs ~1.35x faster
+    # than the graph traced from torch's fused SDPA kernel (int8: 74 against 55 chunks/s on
+    # news chunks, 2 threads), with the same vectors (fp32: identical; int8: mean cosine to the
+    # fp32 vectors 0.993 both ways).
+    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
 
     class TokenStates(torch.nn.Module):
         """The transformer's last hidden states; pooling happens in numpy after the run."""
