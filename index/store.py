@@ -67,6 +67,7 @@ MANIFEST_VERSION = 1
 # chromadb's own API path; the heartbeat answers without auth on every 1.x server.
 HEARTBEAT_PATH = "/api/v2/heartbeat"
 DEFAULT_CHROMA_TIMEOUT_S = 5.0
+DELETE_CALL_ARTICLES = 500  # articles per Chroma delete call (bounded: one query, not a huge one)
 
 
 class ArticleEntry(BaseModel):
@@ -279,10 +280,17 @@ class Generation:
             with self._server_errors():
                 self.vector_store.add(nodes)
 
-    def delete_article(self, article_id: str) -> None:
-        # ChromaVectorStore.delete removes every node whose ref doc is this article.
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        """Remove every chunk of these articles, a few hundred articles per call: a call costs
+        about as much for 100 articles as for one (~3 ms at 6,000 chunks), and a build deletes
+        each article it writes (clearing an old version or a killed build's half-written one)."""
+        ids = list(article_ids)
         with self._server_errors():
-            self.vector_store.delete(article_id)
+            for start in range(0, len(ids), DELETE_CALL_ARTICLES):
+                # "document_id": the key ChromaVectorStore gives a node's source article (what
+                # its own delete(ref_doc_id) filters on, one article a call).
+                part = ids[start : start + DELETE_CALL_ARTICLES]
+                self._collection.delete(where={"document_id": {"$in": part}})
 
     def dense_search(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None

@@ -66,6 +66,31 @@ def test_changed_article_is_replaced_and_removed_one_deleted(
     assert len(keyword) == gen.count()
 
 
+def test_articles_removed_together_are_deleted_in_calls_of_bounded_size(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore, monkeypatch: pytest.MonkeyPatch
+):
+    builder.build([seed_dir])
+    gone = sorted(seed_dir.glob("*.txt"))[:3]
+    for path in gone:
+        path.unlink()
+    calls: list[object] = []
+    collection = store.open_current()._collection
+    monkeypatch.setattr("index.store.DELETE_CALL_ARTICLES", 2)  # three articles: two calls
+    original = type(collection).delete
+    monkeypatch.setattr(
+        type(collection),
+        "delete",
+        lambda self, *a, **kw: (calls.append(kw.get("where")), original(self, *a, **kw))[1],
+    )
+    report = builder.build([seed_dir])
+    assert report.removed == 3
+    gen = store.open_current()
+    left = {p.article_id for p in gen.iter_all_passages()}
+    assert left == set(gen.manifest.articles) and len(left) == 2
+    assert not left & {path.stem for path in gone}
+    assert [len(w["document_id"]["$in"]) for w in calls if w and "document_id" in w][:2] == [2, 1]
+
+
 def test_new_file_is_added_without_touching_others(
     builder: IndexBuilder, seed_dir: Path, hash_embedder
 ):

@@ -80,7 +80,7 @@ def announce_writes():
         setattr(owner, name, wrapped)
 
     wrap(HashEmbedder, "embed")
-    for name in ("save_manifest", "add_chunks", "delete_article"):
+    for name in ("save_manifest", "add_chunks", "delete_articles"):
         wrap(Generation, name)
     for name in ("save_keyword", "activate", "publish", "remove_stale"):
         wrap(IndexStore, name)
