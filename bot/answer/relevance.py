@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -188,12 +189,16 @@ def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, b
 
 # What a number counts is written right after it ("9 million rounds of mixed artillery").
 COUNTED_WORDS = 5
+# ... or, after "of them", in the sentence before ("10,000 soldiers were sent. 8,000 of them
+# are in Kursk"): a partitive pronoun counts part of what was just named.
+_PARTITIVE = re.compile(r"\s*(?:of|among)\s+(?:them|these|those|whom)\b", re.IGNORECASE)
 
 
-def _count_score(info: QuestionInfo, sentence: str) -> float:
+def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     """1.0 for a new number followed by what the question counts ("how many shells": "9
-    million rounds of artillery"), 0.5 for a new number of something else ("11,000 troops"),
-    0 for none. Dates are not counts ("June 4"); neither are the question's own numbers."""
+    million rounds of artillery"; "8,000 of them" when the sentence ``before`` named it), 0.5
+    for a new number of something else ("11,000 troops"), 0 for none. Dates are not counts
+    ("June 4"); neither are the question's own numbers."""
     text = without_dates(sentence)
     fresh = [(v, end) for v, end in stated(text) if v not in info.numbers]
     if not fresh:
@@ -202,14 +207,18 @@ def _count_score(info: QuestionInfo, sentence: str) -> float:
         return 1.0
     counted = terms_vocabulary(info.counted)
     for _, end in fresh:
-        after = " ".join(text[end:].split()[:COUNTED_WORDS])
+        if _PARTITIVE.match(text, end):
+            after = before
+        else:
+            after = " ".join(text[end:].split()[:COUNTED_WORDS])
         if any(counted.holds(t) for t in content_terms(after)):
             return 1.0
     return 0.5
 
 
-def answer_type_score(info: QuestionInfo, sentence: str) -> float:
-    """How well ``sentence`` holds the kind of answer the question expects (0..1).
+def answer_type_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
+    """How well ``sentence`` holds the kind of answer the question expects (0..1); ``before``:
+    the sentence before it, if known (what "8,000 of them" counts).
 
     how many / how much: a number the question does not already contain, outside dates (a
     year or "June 4" is a date, not a count), best one followed by what the question counts. when: a date expression. who: a new name, best a
@@ -221,7 +230,7 @@ def answer_type_score(info: QuestionInfo, sentence: str) -> float:
     """
     kind = info.kind
     if kind in (AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH):
-        return _count_score(info, sentence)
+        return _count_score(info, sentence, before)
     if kind is AnswerKind.WHEN:
         stripped = sentence
         for year in info.years:
@@ -270,7 +279,7 @@ def sentence_evidence(
                 term_coverage=_weighted_coverage(info.terms, held[i], weights),
                 window_term_coverage=_weighted_coverage(info.terms, window, weights),
                 window_entity_coverage=_entity_coverage(info, window, weights),
-                answer_type=answer_type_score(info, sentence),
+                answer_type=answer_type_score(info, sentence, sentences[i - 1] if i else ""),
             )
         )
     return out

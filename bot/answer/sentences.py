@@ -42,9 +42,15 @@ def _is_false_boundary(text: str, match: re.Match[str]) -> bool:
     return bare in lexicon().abbreviations
 
 
-# Words in double quotes, straight or curly ("holy battle", “a criminal act”): single quotes
-# are left out, an apostrophe reads as one.
-_QUOTATION = re.compile(r"“[^”]{2,}”|\"[^\"]{2,}\"")
+# Words in double quotes, straight or curly ("holy battle", “a criminal act”), or in single
+# quotes ('not worthy of appreciation,' as some papers print it). A single quote counts only
+# where an apostrophe cannot be: opening after a space or the start, before a word; closing
+# after a word or punctuation, before a space, punctuation or the end; no quote mark between
+# ("the players' union" and "Russia's" do not open one).
+_QUOTATION = re.compile(
+    r"“[^”]{2,}”|\"[^\"]{2,}\""
+    r"|(?:(?<=\s)|^)['‘](?=\w)[^'‘’\n]{2,}?[\w.,!?]['’](?=[\s,.;:!?)]|$)"
+)
 
 
 def has_quotation(sentence: str) -> bool:

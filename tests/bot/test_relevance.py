@@ -13,7 +13,7 @@ from bot.answer.relevance import (
     assess_passages,
     relevant_passages,
 )
-from bot.answer.sentences import split_sentences
+from bot.answer.sentences import has_quotation, split_sentences
 from bot.answer.terms import content_terms, terms_match
 from index.dates import has_date, years
 from index.models import Passage
@@ -68,6 +68,25 @@ def test_split_sentences_handles_abbreviations_numbers_and_quotes() -> None:
         "The talks moved to the U.S.",
         "The end came soon.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quotes"),
+    [
+        ("The mayor called it “a disgrace” on Friday.", True),
+        ('The mayor called it "a disgrace" on Friday.', True),
+        ("Such plans were 'not worth the paper,' said Ada Morrow.", True),
+        ("She called it ‘a quiet victory’ in the end.", True),
+        ("The 'Green Line' opened.", True),
+        ("The players' union said Veltra's offer was late.", False),
+        ("Rock 'n' roll is back in Ostmark.", False),
+        ("The mayor's aides denied it.", False),
+    ],
+)
+def test_a_quotation_is_in_double_or_single_quotes_but_an_apostrophe_is_none(
+    sentence: str, quotes: bool
+) -> None:
+    assert has_quotation(sentence) is quotes
 
 
 def test_a_wire_dateline_is_not_part_of_the_first_sentence() -> None:
@@ -189,6 +208,11 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert shells.counted == ("artilleri", "shell")
     assert answer_type_score(shells, "Veltra shipped 9 million rounds of artillery.") == 1.0
     assert answer_type_score(shells, "Veltra sent 11,000 troops to Ostmark.") == 0.5
+    # "N of them" counts what the sentence before named.
+    before = "Veltra has sent 40,000 artillery shells so far."
+    assert answer_type_score(shells, "9,000 of them reached Ostmark.", before) == 1.0
+    assert answer_type_score(shells, "9,000 of them reached Ostmark.", "It sent troops.") == 0.5
+    assert answer_type_score(shells, "9,000 of them reached Ostmark.") == 0.5
     assert not analyze_question("How many were hurt?").counted
     assert answer_type_score(analyze_question("How many were hurt?"), "Some 40 were hurt.") == 1.0
     when = analyze_question("When did North Korea announce its destroyer?")
