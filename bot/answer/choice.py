@@ -62,7 +62,9 @@ FEATURES: tuple[str, ...] = (
     "supports",  # its window (it, the two before, the title) covers the question's key content
     "window_entities",  # rarity-weighted share of the question's entities in that window
     "prev_supports",  # the sentence before supports the question (this one may continue it)
-    "quotes",  # asked what someone said ("what did she call it?"), it quotes someone's words
+    # Asked what someone said ("what did she call it?"), it quotes someone's words and its
+    # window supports the question (a quotation about something else answers nothing).
+    "quotes",
 )
 
 
@@ -120,7 +122,7 @@ def sentence_features(
             float(ev.supports),
             ev.window_entity_coverage,
             float(prev is not None and prev.supports),
-            float(info.asks_words and has_quotation(ev.text)),
+            float(info.asks_words and ev.supports and has_quotation(ev.text)),
         ],
         dtype=np.float64,
     )

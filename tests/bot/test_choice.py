@@ -160,7 +160,10 @@ def test_asked_for_someones_words_a_quoting_sentence_is_flagged():
     assert not analyze_question("What is the Portvale ferry's top speed?").asks_words
     text = (
         "The Lindmoor mayor spoke about the new Portvale ferry on Monday. "
-        "She called it “a bridge that floats” and thanked the crews."
+        "She called it “a bridge that floats” and thanked the crews. "
+        "In other news, rain is expected across the region on Tuesday. "
+        "Schools in Ostmark will open an hour late for the whole week. "
+        "Harbour workers in Ostmark marched for “fair pay, not promises” all week."
     )
     passage = _passage(text)
     evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
@@ -170,7 +173,8 @@ def test_asked_for_someones_words_a_quoting_sentence_is_flagged():
         ]
         for i in range(len(evidence))
     ]
-    assert quotes == [0.0, 1.0]
+    # The last quotes words about something else: no answer to what the mayor said.
+    assert quotes == [0.0, 1.0, 0.0, 0.0, 0.0]
     answer = ExtractiveAnswerer(choice=_model(quotes=5.0), max_sentences=1).answer(
         question, [passage]
     )
