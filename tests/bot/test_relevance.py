@@ -171,8 +171,11 @@ def test_numbers_and_years_are_normalised() -> None:
         ("Did Russia confirm the deployment?", AnswerKind.YES_NO),
         ("Why did Pyongyang confirm it?", AnswerKind.OTHER),
         ("Dock workers went on strike. Who leads the porters' union?", AnswerKind.WHO),
-        # "this week" frames the time of the news; the asked-for thing is the agency.
-        ("Which US agency this week published a new style guide?", AnswerKind.WHAT),
+        # "this week" frames the time of the news; the asked-for thing is the agency, whose
+        # answer is a name, as an airline's, a company's or a person's is.
+        ("Which US agency this week published a new style guide?", AnswerKind.WHO),
+        ("Which Ostmark airline flies to Lindmoor?", AnswerKind.WHO),
+        ("Which Ostmark newspaper broke the story?", AnswerKind.WHO),
         ("Which day this week was set aside for tree planting?", AnswerKind.WHEN),
     ],
 )
