@@ -196,9 +196,7 @@ def build_week_index(
 
     # int8 vectors differ from torch/fp32 ones, and a little from one export recipe to the
     # next (the benchmarks measure the current one), so each gets its own cached index.
-    tag = ""
-    if embedder.name.endswith(INT8_SUFFIX):
-        tag = "-int8" if EXPORT_RECIPE == 1 else f"-int8r{EXPORT_RECIPE}"
+    tag = f"-int8r{EXPORT_RECIPE}" if embedder.name.endswith(INT8_SUFFIX) else ""
     index_dir = cache_dir / f"{week}-c{chunk_tokens}-o{chunk_overlap}{tag}"
     reused = (index_dir / "CURRENT").is_file()
     store = IndexStore(index_dir)
