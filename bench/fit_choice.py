@@ -60,7 +60,7 @@ class Question:
     asked: Asked
     info: Any
     weights: dict[str, float]
-    found: list[tuple[str, int]]
+    found: list[Any]  # bot.answer.extractive.Found
     x: np.ndarray
     y: np.ndarray
 
@@ -79,7 +79,7 @@ def prepare(asked: Asked) -> Question:
     verdicts = assess_passages(info, asked.passages, weights)
     found, x = candidate_rows(info, verdicts, present(info, asked.passages))
     golds = [g.lower() for g in asked.probe.answers]
-    y = np.array([any(g in text.lower() for g in golds) for text, _ in found], dtype=np.int8)
+    y = np.array([any(g in f.text.lower() for g in golds) for f in found], dtype=np.int8)
     return Question(asked, info, weights, found, x, y)
 
 

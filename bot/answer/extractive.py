@@ -58,6 +58,20 @@ class Candidate:
     passage_index: int  # 0-based position in the given (ranked) passages
     score: float
     terms: frozenset[str]
+    position: int = 0  # 0-based position among its passage's sentences
+
+    def follows(self, other: Candidate) -> bool:
+        """The sentence comes straight after ``other`` in the same passage."""
+        return self.passage_index == other.passage_index and self.position == other.position + 1
+
+
+@dataclass(frozen=True)
+class Found:
+    """A readable sentence of a relevant passage, where it stands (the choice scores it)."""
+
+    text: str
+    passage_index: int
+    position: int
 
 
 @dataclass(frozen=True)
@@ -131,7 +145,10 @@ def _select(
     news as a sentence already picked.
 
     A further sentence must hold the best one's anchor term: asked how many *shells* were
-    sent, a sentence on how many troops were sent is on topic but answers something else."""
+    sent, a sentence on how many troops were sent is on topic but answers something else. The
+    sentence straight after the best one need not: it goes on about the same thing, often
+    without naming it again ("8,000 of them are in Kursk" after "10,000 were sent, according
+    to Blinken")."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
         return []
@@ -143,7 +160,9 @@ def _select(
         for cand in ranked[1:]:
             if len(chosen) >= limit or cand.score < floor:
                 break
-            if cand in chosen or (anchor and not term_in(anchor, cand.terms)):
+            if cand in chosen:
+                continue
+            if anchor and not term_in(anchor, cand.terms) and not cand.follows(best):
                 continue
             if require_new_passage and any(c.passage_index == cand.passage_index for c in chosen):
                 continue
@@ -179,18 +198,18 @@ def _with_marker(sentence: str, k: int) -> str:
 
 def candidate_rows(
     info: QuestionInfo, verdicts: Sequence[Relevance], now: Now | None
-) -> tuple[list[tuple[str, int]], np.ndarray]:
-    """Every readable sentence of the relevant passages as (sentence, passage rank), with its
-    row of :data:`bot.answer.choice.FEATURES` (the fit script reads the very same rows)."""
+) -> tuple[list[Found], np.ndarray]:
+    """Every readable sentence of the relevant passages, with its row of
+    :data:`bot.answer.choice.FEATURES` (the fit script reads the very same rows)."""
     best_score = max((v.passage.score for v in verdicts), default=0.0)
-    found: list[tuple[str, int]] = []
+    found: list[Found] = []
     rows: list[np.ndarray] = []
     for rank, verdict in enumerate(verdicts):
         if not verdict.relevant:
             continue
         for i, evidence in enumerate(verdict.evidence):
             if readable(evidence):
-                found.append((evidence.text, rank))
+                found.append(Found(evidence.text, rank, i))
                 rows.append(
                     sentence_features(
                         info,
@@ -219,7 +238,7 @@ def learned_candidates(
 
 
 def scored_candidates(
-    model: ChoiceModel, found: Sequence[tuple[str, int]], rows: np.ndarray
+    model: ChoiceModel, found: Sequence[Found], rows: np.ndarray
 ) -> list[Candidate]:
     """:func:`candidate_rows`' sentences scored by ``model`` (the fit script scores its cached
     rows here too, so its cross-validation answers as the app does).
@@ -233,8 +252,10 @@ def scored_candidates(
     off_date = rows[:, _OFF_DATE].any(axis=1)
     keep = ~off_date if not off_date.all() else off_date
     return [
-        Candidate(text, rank, float(score), frozenset(content_terms(text)))
-        for (text, rank), score, kept in zip(found, scores, keep, strict=True)
+        Candidate(
+            f.text, f.passage_index, float(score), frozenset(content_terms(f.text)), f.position
+        )
+        for f, score, kept in zip(found, scores, keep, strict=True)
         if kept
     ]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.extractive import REFUSAL_TEXT, ExtractiveAnswerer
+from bot.answer.extractive import REFUSAL_TEXT, Candidate, ExtractiveAnswerer, _select
 from bot.answer.lexicon import Locale
 from bot.answer.sentences import split_sentences
 from bot.answer.terms import content_terms
@@ -551,3 +551,19 @@ def test_a_quoted_sentence_keeps_one_full_stop() -> None:
     assert draft == "The ferry could sail “in the coming days [1].”"
     assert check_citations(draft, [passage]).text == draft
     assert _with_marker("A headline without a stop", 2) == "A headline without a stop [2]."
+
+
+def _cand(text: str, passage: int, position: int, score: float) -> Candidate:
+    return Candidate(text, passage, score, frozenset(content_terms(text)), position)
+
+
+def test_the_sentence_after_the_best_one_may_leave_its_subject_unnamed() -> None:
+    # "8,000 of them" goes on about Blinken's count without naming Blinken again; a sentence
+    # elsewhere without the anchor term still answers something else.
+    best = _cand("About 10,000 soldiers were sent to Russia, according to Blinken.", 0, 3, 0.9)
+    follower = _cand("Some 8,000 of them have been moved to the Kursk region.", 0, 4, 0.85)
+    elsewhere = _cand("Some 2,000 shells have been moved to the Belgorod region.", 0, 6, 0.85)
+    weights = {"blinken": 3.0, "soldier": 1.0, "kursk": 2.0}
+    chosen = _select([elsewhere, follower, best], 3, weights, ("blinken", "soldier"), 0.5)
+    assert chosen[:2] == [best, follower], chosen
+    assert elsewhere not in chosen
