@@ -222,7 +222,7 @@ def print_report(result: dict[str, Any]) -> None:
     est = result["million"]
     print(
         f"\n1 million articles at this base's {est['chunks_per_article']:.1f} chunks per article "
-        f"(all 13 weeks: ~8.7) ≈ {est['chunks']:,.0f} chunks: build ≈ {est['build_h']:.1f} h at "
+        f"(the 13-week corpus: ~16) ≈ {est['chunks']:,.0f} chunks: build ≈ {est['build_h']:.1f} h at "
         f"this machine's rate; vectors alone ≈ {est['vectors_gib']:.1f} GiB (float32, 384-d) "
         "plus Chroma's HNSW graph — see the README's Performance section for the server case"
     )
