@@ -37,7 +37,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.fit_ranker import Asked, ask_probes, pick, system_report  # noqa: E402
-from bench.retrieval_quality import quiet_logging  # noqa: E402
+from bench.retrieval_quality import default_locale, quiet_logging  # noqa: E402
 from bench.splits import SHARED_BENCH, split_weeks  # noqa: E402
 from bench.unanswerable import probes  # noqa: E402
 from index.embed import BACKENDS, DEFAULT_BACKEND  # noqa: E402
@@ -74,7 +74,9 @@ def prepare(asked: Asked) -> Question:
     from bot.answer.question import analyze_question
     from bot.answer.relevance import assess_passages, term_weights
 
-    info = analyze_question(asked.probe.question)
+    # The locale of the app's settings (home country, framing words): the app reads its
+    # questions so, and the model must be fitted on the rows the app computes.
+    info = analyze_question(asked.probe.question, default_locale())
     weights = term_weights(info, asked.passages)
     verdicts = assess_passages(info, asked.passages, weights)
     found, x = candidate_rows(info, verdicts, present(info, asked.passages))
@@ -160,6 +162,7 @@ def cross_validate(
     from bot.answer.extractive import ExtractiveAnswerer
 
     weeks = sorted({q.week for q in questions})
+    locale = default_locale()
     out: dict[tuple[float, float], dict[str, float]] = {}
     for c in C_GRID:
         folds = {w: fit([q for q in questions if q.week != w], c, 0.0) for w in weeks}
@@ -170,7 +173,9 @@ def cross_validate(
                 if refusal is not None and refusal.probability_of(a.x) < refusal.threshold:
                     refused += 1
                     continue
-                answerer = ExtractiveAnswerer(choice=replace(folds[q.week], min_relative=floor))
+                answerer = ExtractiveAnswerer(
+                    choice=replace(folds[q.week], min_relative=floor), locale=locale
+                )
                 answer = answer_with(q, answerer)
                 golds = [g.lower() for g in a.probe.answers]
                 gold += any(g in answer.text.lower() for g in golds)
@@ -207,7 +212,7 @@ def run(
         short, key=lambda k: (cv[k]["gold_in_answer"], cv[k]["gold_in_cited"], -k[0], k[1])
     )
     try:
-        committed = ExtractiveAnswerer(choice=load_choice_model())
+        committed = ExtractiveAnswerer(choice=load_choice_model(), locale=default_locale())
     except ValueError as exc:  # fitted on other features: nothing to compare with
         print(f"the committed model is not comparable: {exc}", file=sys.stderr)
         committed = None
@@ -230,7 +235,7 @@ def run(
         out_path.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {out_path} (C={best_c}, floor={best_floor})", file=sys.stderr)
 
-    learned = ExtractiveAnswerer(choice=model)
+    learned = ExtractiveAnswerer(choice=model, locale=default_locale())
     print(f"\n{'answers (learned ranker + refusal)':44s}", end="")
     columns = {
         "tune committed": system_report(tune_asked, refusal, committed) if committed else {},

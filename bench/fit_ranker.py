@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:40s}{tune_rep[key]:>20s}{report_rep[key]:>20s}")
     from bot.answer.extractive import ExtractiveAnswerer
 
-    answerer = ExtractiveAnswerer()
+    answerer = ExtractiveAnswerer(locale=default_locale())  # as the app reads questions
     tune_sys = system_report(tune_asked, refusal, answerer)
     report_sys = system_report(report_asked, refusal, answerer)
     # Today's path for comparison: hand-set fusion, no refusal model, the same answerer.
