@@ -138,12 +138,17 @@ def _stems(nouns: frozenset[str]) -> frozenset[str]:
 def _question_entities(question: str, locale: Locale) -> tuple[tuple[str, ...], ...]:
     """Named entities of a question: capitalised runs, title words stripped.
 
-    In a question the first word is a wh-word or an auxiliary (stopwords, never in a run), so
-    a sentence-initial run that survives is a real name ("Donald Trump said ...?").
+    A sentence-initial run of two or more words is a name ("Donald Trump said ...?"); a lone
+    sentence-initial word may be capitalised only for opening the sentence ("Latest data
+    shows ...", "Gun violence continued ..."), as in passages (``names.name_terms``): it stays
+    a content term of the question, not a name every passage must hold. (A question that opens
+    with its wh-word or an auxiliary has none: they are stopwords, never in a run.)
     """
     endings = lexicon().demonym_endings
     out: list[tuple[str, ...]] = []
     for name in names(question):
+        if name.sentence_initial and len(name.terms) == 1:
+            continue
         terms = tuple(t for t in name.terms if not is_title_or_calendar(t))
         lone = name.text.split()
         word = lone[0].lower().removesuffix("s") if len(lone) == 1 else ""

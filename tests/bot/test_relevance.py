@@ -196,6 +196,17 @@ def test_question_entities_terms_and_years() -> None:
     )
 
 
+def test_a_word_capitalised_for_opening_the_question_is_no_name() -> None:
+    # Quiz questions often open with context: its first word is capitalised as any sentence's.
+    latest = analyze_question("Latest figures show which river town flooded in Veltra?")
+    assert latest.entities == (("Veltra",),)
+    preamble = analyze_question("Storms hit the coast. Which harbour in Ostmark closed?")
+    assert preamble.entities == (("Ostmark",),) and "storm" in preamble.terms
+    # A name of two words or more opening it is still a name; the wh-word opens no run.
+    assert analyze_question("Ada Morrow visited which town?").entities == (("Ada", "Morrow"),)
+    assert analyze_question("Which town did Morrow visit?").entities == (("Morrow",),)
+
+
 # --- answer type -------------------------------------------------------------------------------
 
 
