@@ -149,7 +149,9 @@ def _question_entities(question: str, locale: Locale) -> tuple[tuple[str, ...], 
     for name in names(question):
         if name.sentence_initial and len(name.terms) == 1:
             continue
-        terms = tuple(t for t in name.terms if not is_title_or_calendar(t))
+        # A lone letter is an initial ("J. Smith") or a piece of a code ("H5N1", "G7", "K-12"),
+        # which a passage writes whole: not a name to look for (as in ``names.name_terms``).
+        terms = tuple(t for t in name.terms if len(t) > 1 and not is_title_or_calendar(t))
         lone = name.text.split()
         word = lone[0].lower().removesuffix("s") if len(lone) == 1 else ""
         if word and (is_demonym(lone[0]) or word.endswith(endings)):

@@ -207,6 +207,14 @@ def test_a_word_capitalised_for_opening_the_question_is_no_name() -> None:
     assert analyze_question("Which town did Morrow visit?").entities == (("Morrow",),)
 
 
+def test_a_letter_of_a_code_or_an_initial_is_no_name() -> None:
+    # "H5N1" and "G7" come apart into letters and digits; a passage writes them whole.
+    flu = analyze_question("Which animal in Veltra tested positive for H5N1 for the first time?")
+    assert flu.entities == (("Veltra",),)
+    assert analyze_question("Leaders met where for the annual G7 summit?").entities == ()
+    assert analyze_question("Where did J. Morrow grow up?").entities == (("Morrow",),)
+
+
 # --- answer type -------------------------------------------------------------------------------
 
 
