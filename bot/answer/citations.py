@@ -65,11 +65,11 @@ def _claim_names(claim: str) -> set[str]:
     """
     out: set[str] = set()
     for name in names(claim):
-        if name.sentence_initial and len(name.terms) == 1:
+        if name.lone_opening:
             word = name.text.lower()
             if word.endswith(("ly", "ing")) or word in lexicon().claim_openers:
                 continue
-        out.update(t for t in name.terms if len(t) > 1)
+        out.update(name.proper_terms)
     return out
 
 

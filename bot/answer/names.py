@@ -35,6 +35,18 @@ class Name:
     terms: tuple[str, ...]
     sentence_initial: bool
 
+    @property
+    def lone_opening(self) -> bool:
+        """A single word opening its sentence: capitalised perhaps only for that ("Latest data
+        shows ...")."""
+        return self.sentence_initial and len(self.terms) == 1
+
+    @property
+    def proper_terms(self) -> tuple[str, ...]:
+        """Its terms but lone letters: an initial ("G.") or a piece of a code the run split
+        ("H5N1", "G7"), which a text writes whole, is no name to look for."""
+        return tuple(t for t in self.terms if len(t) > 1)
+
 
 # Runs recur (the same people and places across a story's sentences): their terms are kept.
 @lru_cache(maxsize=1 << 14)
@@ -146,9 +158,9 @@ def name_terms(sentence: str, *, include_initial: bool = False) -> set[str]:
     """Name terms of the names in ``sentence`` (a lone sentence-initial word excluded)."""
     out: set[str] = set()
     for name in names(sentence):
-        if name.sentence_initial and len(name.terms) == 1 and not include_initial:
+        if name.lone_opening and not include_initial:
             continue
-        out.update(t for t in name.terms if len(t) > 1)  # initials ("G.") are not names
+        out.update(name.proper_terms)
     return out
 
 

@@ -142,16 +142,15 @@ def _question_entities(question: str, locale: Locale) -> tuple[tuple[str, ...], 
     sentence-initial word may be capitalised only for opening the sentence ("Latest data
     shows ...", "Gun violence continued ..."), as in passages (``names.name_terms``): it stays
     a content term of the question, not a name every passage must hold. (A question that opens
-    with its wh-word or an auxiliary has none: they are stopwords, never in a run.)
+    with its wh-word or an auxiliary has none: they are stopwords, never in a run.) Lone
+    letters ("H5N1" comes apart into H, N) are no names either (``Name.proper_terms``).
     """
     endings = lexicon().demonym_endings
     out: list[tuple[str, ...]] = []
     for name in names(question):
-        if name.sentence_initial and len(name.terms) == 1:
+        if name.lone_opening:
             continue
-        # A lone letter is an initial ("J. Smith") or a piece of a code ("H5N1", "G7", "K-12"),
-        # which a passage writes whole: not a name to look for (as in ``names.name_terms``).
-        terms = tuple(t for t in name.terms if len(t) > 1 and not is_title_or_calendar(t))
+        terms = tuple(t for t in name.proper_terms if not is_title_or_calendar(t))
         lone = name.text.split()
         word = lone[0].lower().removesuffix("s") if len(lone) == 1 else ""
         if word and (is_demonym(lone[0]) or word.endswith(endings)):

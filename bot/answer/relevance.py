@@ -184,7 +184,7 @@ def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, b
     for name in iter_names(sentence):
         fresh = [t for t in name.terms if not is_title_or_calendar(t) and not asked.holds(t)]
         if fresh:
-            yield name, len(fresh), name.sentence_initial and len(name.terms) == 1
+            yield name, len(fresh), name.lone_opening
 
 
 # What a number counts is written right after it ("9 million rounds of mixed artillery").
