@@ -162,7 +162,6 @@ def cross_validate(
     from bot.answer.extractive import ExtractiveAnswerer
 
     weeks = sorted({q.week for q in questions})
-    locale = default_locale()
     out: dict[tuple[float, float], dict[str, float]] = {}
     for c in C_GRID:
         folds = {w: fit([q for q in questions if q.week != w], c, 0.0) for w in weeks}
@@ -174,7 +173,7 @@ def cross_validate(
                     refused += 1
                     continue
                 answerer = ExtractiveAnswerer(
-                    choice=replace(folds[q.week], min_relative=floor), locale=locale
+                    choice=replace(folds[q.week], min_relative=floor), locale=default_locale()
                 )
                 answer = answer_with(q, answerer)
                 golds = [g.lower() for g in a.probe.answers]

@@ -35,6 +35,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -99,6 +100,7 @@ def default_chunking() -> tuple[int, int]:
     return int(data["chunk_tokens"]), int(data["chunk_overlap"])
 
 
+@lru_cache(maxsize=1)  # read once: the fit scripts ask for it per question
 def default_locale() -> Any:
     """The answerers' locale as the app builds it from config/defaults.toml (home country,
     framing words), so benchmarks measure what ``newsdesk ask`` does."""

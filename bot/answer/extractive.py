@@ -58,7 +58,7 @@ class Candidate:
     passage_index: int  # 0-based position in the given (ranked) passages
     score: float
     terms: frozenset[str]
-    position: int = 0  # 0-based position among its passage's sentences
+    position: int  # 0-based position among its passage's sentences
 
     def follows(self, other: Candidate) -> bool:
         """The sentence comes straight after ``other`` in the same passage."""
