@@ -24,8 +24,8 @@ import numpy as np
 from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo
 from bot.answer.relevance import SentenceEvidence
-from bot.answer.sentences import has_quotation
-from bot.answer.terms import content_terms, terms_vocabulary
+from bot.answer.sentences import quotations
+from bot.answer.terms import content_terms, terms_vocabulary, text_vocabulary
 from index.dates import years
 from index.models import Passage
 
@@ -63,9 +63,28 @@ FEATURES: tuple[str, ...] = (
     "window_entities",  # rarity-weighted share of the question's entities in that window
     "prev_supports",  # the sentence before supports the question (this one may continue it)
     # Asked what someone said ("what did she call it?"), it quotes someone's words and its
-    # window supports the question (a quotation about something else answers nothing).
+    # window supports the question (a quotation about something else answers nothing); asked
+    # what she said of something ("... warn the situation could become?"), the quotation
+    # speaks of it.
     "quotes",
 )
+
+
+# Share of the said clause's terms a quotation must hold to speak of what was asked.
+MIN_CLAUSE_QUOTED = 0.5
+
+
+def quotes_what_was_asked(info: QuestionInfo, sentence: str) -> bool:
+    """Asked what someone said, the sentence quotes words that answer: any quotation when the
+    question asks for her words ("what did she call it?"), one that speaks of the clause when
+    it asks what she said of something ("what did she warn the situation could become?")."""
+    quoted = quotations(sentence)
+    if not info.asks_words or not quoted:
+        return False
+    if not info.said_clause:
+        return True
+    held = text_vocabulary(" ".join(quoted)).held(info.said_clause)
+    return len(held) >= MIN_CLAUSE_QUOTED * len(set(info.said_clause))
 
 
 def _fresh(info: QuestionInfo, terms: Sequence[str]) -> set[str]:
@@ -122,7 +141,7 @@ def sentence_features(
             float(ev.supports),
             ev.window_entity_coverage,
             float(prev is not None and prev.supports),
-            float(info.asks_words and ev.supports and has_quotation(ev.text)),
+            float(ev.supports and quotes_what_was_asked(info, ev.text)),
         ],
         dtype=np.float64,
     )

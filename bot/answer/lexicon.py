@@ -35,6 +35,11 @@ class Lexicon:
     demonym_endings: tuple[str, ...]
     claim_openers: frozenset[str]
     speech_verbs: frozenset[str]  # "what did she call it?" asks for her words
+    # ... unless the verb takes a clause that holds the question: "what did she say the plan
+    # was?" asks for the plan.
+    clause_verbs: frozenset[str]
+    addressee_verbs: frozenset[str]  # "told reporters the plan was ...": whom, then the clause
+    adverbial_openers: frozenset[str]  # "say about", "told reporters on Monday"
 
 
 def read_data(name: str) -> Any:
@@ -60,6 +65,9 @@ def lexicon() -> Lexicon:
         "phrase_breaks",
         "claim_openers",
         "speech_verbs",
+        "clause_verbs",
+        "addressee_verbs",
+        "adverbial_openers",
     }
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},

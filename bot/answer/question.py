@@ -47,6 +47,9 @@ class QuestionInfo:
     kind: AnswerKind
     # "What did the minister call the offensive?": the answer is someone's words, a quotation.
     asks_words: bool = False
+    # "What did she warn the situation could become?": the terms of the clause the verb of
+    # saying takes (situation, become); a quotation answers only if it speaks of them.
+    said_clause: tuple[str, ...] = ()
     # "How many artillery shells ...": the terms of what is counted (the answer is a number
     # followed by them: "9 million rounds of artillery"); empty when the question names none.
     counted: tuple[str, ...] = ()
@@ -98,14 +101,37 @@ def _question_kind(question: str) -> AnswerKind:
     return AnswerKind.WHAT if "what" in tokens else AnswerKind.OTHER
 
 
-def _asks_words(question: str) -> bool:
-    """The question asks what someone said: "what" and then a verb of saying ("What did the
-    minister call the offensive?", "What did Lee say ...?")."""
-    tokens = re.findall(r"[a-z][a-z\-]*", question.lower())
-    if "what" not in tokens:
-        return False
-    verbs = _stems(lexicon().speech_verbs)
-    return any(word_term(t) in verbs for t in tokens[tokens.index("what") + 1 :])
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
+
+
+def _said(question: str) -> tuple[str, ...] | None:
+    """What the question asks someone said: None when it asks no such thing, else the terms
+    of the clause its verb of saying takes (empty for none).
+
+    "What did the minister call the offensive?", "What did Lee say about the strike?": her
+    words, no clause (``()``). "What did Lee warn the situation could become?": the clause
+    (situation, become) holds the question; the answer is what she stated, and a quotation
+    answers it only if it speaks of that ("“The situation could become explosive,” she
+    warned", not "“Our cooperation will expand,” she said")."""
+    words = list(_WORD.finditer(question))
+    lowered = [w.group().lower() for w in words]
+    if "what" not in lowered:
+        return None
+    lex = lexicon()
+    verbs = _stems(lex.speech_verbs)
+    for i in range(lowered.index("what") + 1, len(words)):
+        token = lowered[i]
+        if word_term(token) not in verbs:
+            continue
+        after = i + 1 + (token in lex.addressee_verbs)  # "told reporters the plan was ..."
+        if (
+            token in lex.clause_verbs
+            and len(words) - after >= 2
+            and lowered[after] not in lex.adverbial_openers
+        ):
+            return tuple(dict.fromkeys(content_terms(question[words[after].start() :])))
+        return ()
+    return None
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\s+([^?,;]*)", re.IGNORECASE)
@@ -174,6 +200,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
     asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
     asked = asking[-1] if asking else question
     kind = _question_kind(asked)
+    said = _said(asked) if kind in (AnswerKind.WHAT, AnswerKind.OTHER) else None
     terms: list[str] = []
     for term in content_terms(question):
         if term not in terms and term not in locale.framing and (term,) not in locale.home_country:
@@ -186,7 +213,8 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         figures=frozenset(numbers(question, spelled=False)),
         years=frozenset(years(question)),
         kind=kind,
-        asks_words=kind in (AnswerKind.WHAT, AnswerKind.OTHER) and _asks_words(asked),
+        asks_words=said is not None,
+        said_clause=said or (),
         counted=_counted(asked) if kind is AnswerKind.HOW_MANY else (),
     )
     logger.debug("question analysed: %s", info)

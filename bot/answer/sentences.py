@@ -58,6 +58,11 @@ def has_quotation(sentence: str) -> bool:
     return _QUOTATION.search(sentence) is not None
 
 
+def quotations(sentence: str) -> list[str]:
+    """The words the sentence quotes, each quotation without its marks."""
+    return [m.group()[1:-1] for m in _QUOTATION.finditer(sentence)]
+
+
 def is_question(sentence: str) -> bool:
     """The sentence asks rather than states ("Who is the new coach, the club's third?")."""
     return sentence.rstrip(CLOSE_QUOTES + " ").endswith("?")

@@ -179,3 +179,24 @@ def test_asked_for_someones_words_a_quoting_sentence_is_flagged():
         question, [passage]
     )
     assert "a bridge that floats" in answer.text
+
+
+def test_asked_what_someone_said_of_something_only_a_quotation_of_it_is_flagged():
+    question = "What did the Lindmoor mayor warn the ferry timetable could become this winter?"
+    info = analyze_question(question)
+    text = (
+        "The Lindmoor mayor spoke to harbour workers on Monday. "
+        "“Our harbour will keep growing for years,” the Lindmoor mayor said of the ferry. "
+        "“The ferry timetable could become unworkable this winter,” she warned. "
+        "She has led the town since 2019."
+    )
+    passage = _passage(text)
+    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
+    quotes = [
+        sentence_features(info, evidence, i, 0, passage=passage, best_score=0.8)[
+            FEATURES.index("quotes")
+        ]
+        for i in range(len(evidence))
+    ]
+    # Both quote the mayor; only the second quotes what she said of the timetable.
+    assert quotes == [0.0, 0.0, 1.0, 0.0]

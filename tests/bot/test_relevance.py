@@ -183,6 +183,36 @@ def test_answer_kind(question: str, kind: AnswerKind) -> None:
     assert analyze_question(question).kind is kind
 
 
+@pytest.mark.parametrize(
+    ("question", "clause"),
+    [
+        ("What did the Lindmoor mayor call the new ferry?", ()),
+        ("What did the harbour master say?", ()),
+        ("What did the harbour master say about the strike?", ()),
+        ("What did the mayor tell reporters on Monday?", ()),
+        # The verb takes a clause that holds the question: asked is what she stated of it.
+        ("What did the mayor say the ferry company handed out?", ("ferri", "compani", "hand")),
+        (
+            "What did the report say the deal allowed Ostmark to fund?",
+            ("deal", "allow", "Ostmark", "fund"),
+        ),
+        ("What did the mayor tell reporters the ferry would cost?", ("ferri", "cost")),
+    ],
+)
+def test_a_question_asking_what_was_said_keeps_the_clause_the_verb_takes(
+    question: str, clause: tuple[str, ...]
+) -> None:
+    info = analyze_question(question)
+    assert info.asks_words
+    assert info.said_clause == clause
+
+
+def test_a_question_asking_no_words_has_no_said_clause() -> None:
+    info = analyze_question("What is the ferry's top speed?")
+    assert not info.asks_words
+    assert info.said_clause == ()
+
+
 def test_question_entities_terms_and_years() -> None:
     info = analyze_question("Who won the 2022 Harbor Cup final in Veltra?")
     assert ("Harbor", "Cup") in info.entities and ("Veltra",) in info.entities
