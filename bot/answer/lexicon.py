@@ -40,6 +40,8 @@ class Lexicon:
     clause_verbs: frozenset[str]
     addressee_verbs: frozenset[str]  # "told reporters the plan was ...": whom, then the clause
     adverbial_openers: frozenset[str]  # "say about", "told reporters on Monday"
+    money_words: frozenset[str]  # "how much did it cost?" asks for an amount of money
+    currency_words: frozenset[str]  # "40 million euros", "USD 3bn": the number is money
 
 
 def read_data(name: str) -> Any:
@@ -68,6 +70,8 @@ def lexicon() -> Lexicon:
         "clause_verbs",
         "addressee_verbs",
         "adverbial_openers",
+        "money_words",
+        "currency_words",
     }
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},

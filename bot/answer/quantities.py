@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.lexicon import lexicon
+
 _SCALES = {
     "thousand": 1e3,
     "million": 1e6,
@@ -94,3 +96,29 @@ def numbers(text: str, *, spelled: bool = True) -> set[float]:
     ("the two countries"). Ordinals and number-like parts of words ("G7") are ignored.
     """
     return {value for value, _ in stated(text, spelled=spelled)}
+
+
+# A currency sign or code right before the number: "$40", "US$ 3bn", "€2.5 million", "EUR 40".
+_MONEY_BEFORE = re.compile(r"(?:[$€£¥₹₽₩]|\b[A-Z]{3}|\b[A-Z]{1,2}\$)\s?$")
+_WORD_AFTER = re.compile(r"\s*([A-Za-z]+)")
+
+
+def stated_money(text: str) -> list[tuple[float, int]]:
+    """The amounts of money of ``text``, as :func:`stated` gives numbers: those after a
+    currency sign or code ("$550", "€2.5 million", "USD 40") or before a currency word ("40
+    million euros", "3bn roubles"). "550 passengers" is a number, not money."""
+    currencies = lexicon().currency_words
+    out: list[tuple[float, int]] = []
+    for match in _NUMBER.finditer(text):
+        value = _value(match)
+        if value is None:
+            continue
+        before = text[max(0, match.start() - 4) : match.start()]
+        code = re.search(r"\b([A-Z]{3})\s?$", before)
+        signed = _MONEY_BEFORE.search(before) is not None and (
+            code is None or code.group(1).lower() in currencies
+        )
+        word = _WORD_AFTER.match(text, match.end())
+        if signed or (word is not None and word.group(1).lower() in currencies):
+            out.append((value, match.end()))
+    return out

@@ -53,6 +53,9 @@ class QuestionInfo:
     # "How many artillery shells ...": the terms of what is counted (the answer is a number
     # followed by them: "9 million rounds of artillery"); empty when the question names none.
     counted: tuple[str, ...] = ()
+    # "How much did the tickets cost?": the answer is an amount of money ("$550"), not any
+    # number ("550 passengers").
+    asks_money: bool = False
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -152,6 +155,20 @@ def _counted(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(content_terms(" ".join(phrase))))
 
 
+_MONEY_SIGN = re.compile(r"[$€£¥₹₽₩]")
+
+
+def _asks_money(question: str) -> bool:
+    """A how-much question about money: it names a price, a cost, a payment or a currency."""
+    lex = lexicon()
+    if _MONEY_SIGN.search(question):
+        return True
+    words = {w.lower() for w in _WORD.findall(question)}
+    return bool(words & lex.currency_words) or any(
+        word_term(w) in _stems(lex.money_words) for w in words
+    )
+
+
 def _is_noun(word: str, nouns: frozenset[str]) -> bool:
     return word in nouns or word_term(word) in _stems(nouns)
 
@@ -216,6 +233,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         asks_words=said is not None,
         said_clause=said or (),
         counted=_counted(asked) if kind is AnswerKind.HOW_MANY else (),
+        asks_money=kind is AnswerKind.HOW_MUCH and _asks_money(asked),
     )
     logger.debug("question analysed: %s", info)
     return info

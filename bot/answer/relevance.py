@@ -12,8 +12,9 @@ result. So the gate checks what is measurable in the text itself:
 4. some sentence of the passage, read with the two sentences before it and the title, covers the
    question's key content -- weighted by rarity among the given passages, so the entity that
    distinguishes the question ("Iran" among passages that all say "Russia") must be there --
-   and, for who / when / where / how-many questions, that sentence holds a fitting answer:
-   a number the question does not already state, a date, a name the question does not contain.
+   and, for who / when / where / how-many questions, that sentence or the one after it holds a
+   fitting answer: a number the question does not already state, a date, a name the question
+   does not contain.
 
 Passages that fail are not evidence; if none passes, the answerer refuses.
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from bot.answer.lexicon import Locale
 from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
-from bot.answer.quantities import stated
+from bot.answer.quantities import stated, stated_money
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.sentences import split_sentences
 from bot.answer.terms import (
@@ -198,9 +199,11 @@ def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     """1.0 for a new number followed by what the question counts ("how many shells": "9
     million rounds of artillery"; "8,000 of them" when the sentence ``before`` named it), 0.5
     for a new number of something else ("11,000 troops"), 0 for none. Dates are not counts
-    ("June 4"); neither are the question's own numbers."""
+    ("June 4"); neither are the question's own numbers. Asked about money, only an amount of
+    money counts ("$550", not "550 passengers")."""
     text = without_dates(sentence)
-    fresh = [(v, end) for v, end in stated(text) if v not in info.numbers]
+    found = stated_money(text) if info.asks_money else stated(text)
+    fresh = [(v, end) for v, end in found if v not in info.numbers]
     if not fresh:
         return 0.0
     if not info.counted:
@@ -324,7 +327,12 @@ def assess(info: QuestionInfo, passage: Passage, weights: Mapping[str, float]) -
     supporting = [e for e in evidence if e.supports]
     if not supporting:
         return Relevance(passage, False, "no sentence covers the question", term_cov, entity_cov)
-    if info.kind in _TYPED_KINDS and not any(e.answer_type >= MIN_ANSWER_TYPE for e in supporting):
+    # The answer may be one sentence on: "10,000 soldiers were sent. 8,000 of them are in
+    # Kursk." covers the question in the first and answers it in the second.
+    answering = {e.index for e in supporting} | {e.index + 1 for e in supporting}
+    if info.kind in _TYPED_KINDS and not any(
+        e.answer_type >= MIN_ANSWER_TYPE for e in evidence if e.index in answering
+    ):
         return Relevance(
             passage, False, f"no sentence holds a {info.kind.value} answer", term_cov, entity_cov
         )

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.answer.quantities import numbers
+from bot.answer.quantities import numbers, stated_money
 from bot.answer.question import AnswerKind, analyze_question
 from bot.answer.relevance import (
     answer_type_score,
@@ -275,6 +275,31 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(who, "Kim had a meeting in Pyongyang.") == 0.0
 
 
+def test_an_amount_of_money_has_a_currency_sign_code_or_word() -> None:
+    def amounts(text: str) -> list[float]:
+        return [value for value, _ in stated_money(text)]
+
+    assert amounts("Each ticket cost $550, for 300 seats.") == [550]
+    assert amounts("a fine of €2.5 million") == [2.5e6]
+    assert amounts("USD 3bn and 40 million euros") == [3e9, 4e7]
+    assert amounts("HK$20 a ride") == [20]
+    # A number of something else, or after a code that is no currency, is not money.
+    assert amounts("550 passengers and a 5 percent rise") == []
+    assert amounts("NATO 5 and ABC 7") == []
+
+
+def test_asked_how_much_money_only_an_amount_of_money_answers() -> None:
+    cost = analyze_question("How much did the ferry tickets to Veltra cost?")
+    assert cost.kind is AnswerKind.HOW_MUCH and cost.asks_money
+    assert answer_type_score(cost, "The 550 passengers paid $40 each.") == 1.0
+    assert answer_type_score(cost, "The ferry carried 550 passengers to Veltra.") == 0.0
+    assert analyze_question("How much is the fine in euros?").asks_money
+    # Asked how much of something else, any new number may answer.
+    rain = analyze_question("How much rain fell in Veltra?")
+    assert not rain.asks_money
+    assert answer_type_score(rain, "Some 40 millimetres fell in Veltra.") == 1.0
+
+
 # --- the gate ----------------------------------------------------------------------------------
 
 
@@ -301,6 +326,23 @@ def test_north_korea_troops_question_passes_with_the_numbered_passages() -> None
 )
 def test_questions_about_absent_things_are_refused(question: str) -> None:
     assert relevant_passages(question, PASSAGES) == []
+
+
+def test_the_answer_may_be_one_sentence_after_the_one_covering_the_question() -> None:
+    question = "How many drones did Veltra send to Ostmark?"
+    passage = _passage(
+        "Veltra's defence ministry spoke on Monday. The ministry said the convoy left at dawn. "
+        "Its drones were sent to Ostmark by rail. Officials counted 400 in all."
+    )
+    # Only the third sentence's window covers the question (Veltra is two sentences back from
+    # it); the number is in the fourth.
+    other = _passage("Ostmark thanked its allies for drones on Monday.", pid="o")
+    verdicts = assess_passages(question, [passage, other])
+    assert verdicts[0].relevant
+    assert [e.index for e in verdicts[0].evidence if e.supports] == [2]
+    # Two sentences on is too far.
+    later = _passage(passage.text.replace(" Officials", " Rain fell. Officials"))
+    assert not assess_passages(question, [later, other])[0].relevant
 
 
 def test_year_must_match_text_or_publication_date() -> None:
