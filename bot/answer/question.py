@@ -62,9 +62,25 @@ class QuestionInfo:
         return frozenset(t for entity in self.entities for t in entity)
 
 
+# "What is the name of the spacecraft?", "What was its name?", "Under what name ...?": the
+# answer is a name, whatever it names.
+_ASKS_NAME = re.compile(
+    r"\b(?:what|which)\s+(?:is|was|are|were|will\s+be)\s+(?:the|its|their|his|her)\s+names?\b"
+    r"|\b(?:under|by)\s+what\s+names?\b",
+    re.IGNORECASE,
+)
+
+
+def asks_name(question: str) -> bool:
+    """The question asks what something is called (its answer is a proper name)."""
+    return _ASKS_NAME.search(question) is not None
+
+
 def _question_kind(question: str) -> AnswerKind:
     """The expected answer kind from the question's wording (first wh-phrase wins)."""
     lex = lexicon()
+    if asks_name(question):
+        return AnswerKind.WHO
     q = question.strip().lower()
     tokens = re.findall(r"[a-z][a-z\-]*", q)
     if not tokens:
@@ -218,9 +234,13 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
     asked = asking[-1] if asking else question
     kind = _question_kind(asked)
     said = _said(asked) if kind in (AnswerKind.WHAT, AnswerKind.OTHER) else None
+    # "What is the name of ...": "name" is the question's wording, not the article's.
+    wording = {word_term("name")} if asks_name(asked) else set()
     terms: list[str] = []
     for term in content_terms(question):
-        if term not in terms and term not in locale.framing and (term,) not in locale.home_country:
+        if term in terms or term in locale.framing or term in wording:
+            continue
+        if (term,) not in locale.home_country:
             terms.append(term)
     info = QuestionInfo(
         question=question,

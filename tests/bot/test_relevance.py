@@ -207,6 +207,22 @@ def test_a_question_asking_what_was_said_keeps_the_clause_the_verb_takes(
     assert info.said_clause == clause
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the name of the ferry Veltra launched this week?",
+        "What was the name of the festival held in Lindmoor?",
+        "Under what name will the Ostmark cough syrup be sold?",
+    ],
+)
+def test_a_question_asking_a_name_asks_who_and_name_is_only_its_wording(question: str) -> None:
+    info = analyze_question(question)
+    assert info.kind is AnswerKind.WHO
+    assert "name" not in info.terms
+    # Elsewhere "name" is an ordinary word.
+    assert "name" in analyze_question("Which list names the Lindmoor ferry?").terms
+
+
 def test_a_question_asking_no_words_has_no_said_clause() -> None:
     info = analyze_question("What is the ferry's top speed?")
     assert not info.asks_words
