@@ -134,11 +134,20 @@ def _said(question: str) -> tuple[str, ...] | None:
     warned", not "“Our cooperation will expand,” she said")."""
     words = list(_WORD.finditer(question))
     lowered = [w.group().lower() for w in words]
-    if "what" not in lowered:
-        return None
     lex = lexicon()
+    # "What did she call it?", and "How did she describe it?" (how, then an auxiliary).
+    opener = next(
+        (
+            i
+            for i, w in enumerate(lowered)
+            if w == "what" or (w == "how" and lowered[i + 1 : i + 2] in (["did"], ["does"]))
+        ),
+        None,
+    )
+    if opener is None:
+        return None
     verbs = _stems(lex.speech_verbs)
-    for i in range(lowered.index("what") + 1, len(words)):
+    for i in range(opener + 1, len(words)):
         token = lowered[i]
         if word_term(token) not in verbs:
             continue

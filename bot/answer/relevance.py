@@ -154,7 +154,11 @@ def _weighted_coverage(
 
 
 def _entity_found(entity: tuple[str, ...], held: AbstractSet[str]) -> bool:
-    """An entity is found when at least half its tokens are ("Sergei Shoigu" ~ "Shoigu")."""
+    """An entity is found when at least half its tokens are ("Sergei Shoigu" ~ "Shoigu"); a
+    country of several words by the word that qualifies it, written first ("the North" is
+    North Korea, while "North Korea" holds only the "Korea" of South Korea, another country)."""
+    if is_country(entity) and len(entity) > 1:
+        return entity[0] in held
     hits = sum(1 for token in entity if token in held)
     return hits * 2 >= len(entity)
 

@@ -223,6 +223,13 @@ def test_a_question_asking_a_name_asks_who_and_name_is_only_its_wording(question
     assert "name" in analyze_question("Which list names the Lindmoor ferry?").terms
 
 
+def test_a_question_asking_how_someone_described_something_asks_words() -> None:
+    assert analyze_question("How did the Lindmoor mayor describe the ferry strike?").asks_words
+    assert analyze_question("How does the report describe the harbour?").asks_words
+    assert not analyze_question("How did the Lindmoor ferry sink?").asks_words
+    assert not analyze_question("How did Ostmark respond to the strike?").asks_words
+
+
 def test_a_question_asking_no_words_has_no_said_clause() -> None:
     info = analyze_question("What is the ferry's top speed?")
     assert not info.asks_words
@@ -474,3 +481,17 @@ def test_a_name_matches_itself_in_any_case_and_its_plural() -> None:
     assert content_terms("European and African leaders") == ["Europe", "Africa", "leader"]
     # Words keep the leniency names lose: derivations the stemmer keeps apart.
     assert terms_match("histor", "histori") and not terms_match("Niger", "Nigeria")
+
+
+def test_a_passage_about_north_korea_is_no_evidence_about_south_korea() -> None:
+    question = "How many attack drones did South Korea buy?"
+    north = _passage("North Korea bought 40 attack drones, officials said.", pid="kp")
+    south = _passage("South Korean officials said Seoul bought 30 attack drones.", pid="kr")
+    assert relevant_passages(question, [north]) == []
+    assert relevant_passages(question, [north, south]) == [south]
+    # "The North" is North Korea; a person is still found by part of the name.
+    north_q = "How many attack drones did North Korea buy?"
+    shorthand = _passage("Officials said the North bought 40 attack drones.", pid="kp2")
+    assert relevant_passages(north_q, [shorthand]) == [shorthand]
+    shoigu = "When did Sergei Shoigu visit Veltra?"
+    assert relevant_passages(shoigu, [_passage("Shoigu visited Veltra on May 3.")])
