@@ -12,8 +12,11 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.answer.choice import FEATURES as CHOICE_FEATURES
+from bot.answer.choice import ChoiceModel
 from bot.answer.extractive import REFUSAL_TEXT, Candidate, ExtractiveAnswerer, _select
 from bot.answer.lexicon import Locale
 from bot.answer.sentences import split_sentences
@@ -427,9 +430,13 @@ def test_a_future_dated_passage_is_not_the_present(answerer: ExtractiveAnswerer)
     assert answer.text.startswith("The Port Lenn Herons"), answer.text
 
 
-def test_the_same_news_told_twice_is_quoted_once(answerer: ExtractiveAnswerer) -> None:
+def test_the_same_news_told_twice_is_quoted_once() -> None:
     # Two reports word the meeting differently (Jaccard 0.4, under the near-duplicate bar);
-    # what Shoigu said is the further sentence the reader needs.
+    # what Shoigu said is the further sentence the reader needs. A choice model that scores
+    # every sentence alike would quote all three: only the news check keeps one meeting.
+    n = len(CHOICE_FEATURES)
+    alike = ChoiceModel(np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.75, {})
+    answerer = ExtractiveAnswerer(choice=alike)
     caption = _news(
         "Kim made the comment during a meeting with Russia's Security Council Secretary "
         "Sergei Shoigu, seen here with Kim in 2023 in his former role as Defense Minister.",
