@@ -14,7 +14,6 @@ question a sentence holding the answer outscores one that does not. Pure functio
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 
 from bot.answer.quantities import numbers
 from bot.answer.question import AnswerKind, QuestionInfo
-from bot.answer.relevance import SentenceEvidence, new_names
+from bot.answer.relevance import SentenceEvidence
 from bot.answer.sentences import quotations
 from bot.answer.terms import content_terms, terms_vocabulary, text_vocabulary
 from index.dates import years
@@ -68,9 +67,6 @@ FEATURES: tuple[str, ...] = (
     # what she said of something ("... warn the situation could become?"), the quotation
     # speaks of it.
     "quotes",
-    # Asked "which company ...?", it names something the question does not: what "which" asks
-    # for is nearly always a name (who / where questions have it in answer_type already).
-    "which_name",
 )
 
 
@@ -89,14 +85,6 @@ def quotes_what_was_asked(info: QuestionInfo, sentence: str) -> bool:
         return True
     held = text_vocabulary(" ".join(quoted)).held(info.said_clause)
     return len(held) >= MIN_CLAUSE_QUOTED * len(set(info.said_clause))
-
-
-_WHICH = re.compile(r"\bwhich\b", re.IGNORECASE)
-
-
-def names_something_new(info: QuestionInfo, sentence: str) -> bool:
-    """The sentence holds a name the question lacks (a lone sentence-opening word is none)."""
-    return any(not lone for _, _, lone in new_names(info, sentence))
 
 
 def _fresh(info: QuestionInfo, terms: Sequence[str]) -> set[str]:
@@ -154,11 +142,6 @@ def sentence_features(
             ev.window_entity_coverage,
             float(prev is not None and prev.supports),
             float(ev.supports and quotes_what_was_asked(info, ev.text)),
-            float(
-                info.kind not in TYPED_KINDS
-                and _WHICH.search(info.question) is not None
-                and names_something_new(info, ev.text)
-            ),
         ],
         dtype=np.float64,
     )

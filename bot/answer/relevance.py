@@ -178,7 +178,7 @@ def _entity_coverage(
     return found / total if total else 1.0
 
 
-def new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, bool]]:
+def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, bool]]:
     """Each name run in ``sentence`` with tokens the question lacks: (name, count of those
     tokens, is a lone sentence-initial word).
 
@@ -245,14 +245,14 @@ def answer_type_score(info: QuestionInfo, sentence: str, before: str = "") -> fl
         return 1.0 if has_date(stripped) else 0.0
     if kind is AnswerKind.WHERE:
         best = 0.0
-        for name, _, initial_only in new_names(info, sentence):
+        for name, _, initial_only in _new_names(info, sentence):
             if is_known_place(name.text) or is_located(name.text, sentence):
                 return 1.0
             best = max(best, 0.3 if initial_only else WHERE_UNPLACED_NAME)
         return best
     if kind is AnswerKind.WHO:
         best = 0.0
-        for name, count, initial_only in new_names(info, sentence):
+        for name, count, initial_only in _new_names(info, sentence):
             if initial_only:
                 best = max(best, 0.3)
             elif count >= 2 and not (is_country(name.terms) or is_known_place(name.text)):

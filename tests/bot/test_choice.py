@@ -200,27 +200,3 @@ def test_asked_what_someone_said_of_something_only_a_quotation_of_it_is_flagged(
     ]
     # Both quote the mayor; only the second quotes what she said of the timetable.
     assert quotes == [0.0, 0.0, 1.0, 0.0]
-
-
-def test_asked_which_thing_a_sentence_naming_something_new_is_flagged():
-    question = "Which ship won the Lindmoor harbour contract?"
-    info = analyze_question(question)
-    text = (
-        "The Lindmoor harbour contract was awarded on Monday after a long tender. "
-        "The Ostmark Star won the contract, the harbour board said. "
-        "The ship will start crossings in May."
-    )
-    passage = _passage(text)
-    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
-    flags = [
-        sentence_features(info, evidence, i, 0, passage=passage, best_score=0.8)[
-            FEATURES.index("which_name")
-        ]
-        for i in range(len(evidence))
-    ]
-    # "The" opening the first and last is no name; the second names the company.
-    assert flags == [0.0, 1.0, 0.0]
-    # Asked who, the name is the answer type already, not this flag.
-    who = analyze_question("Who won the Lindmoor harbour contract?")
-    row = sentence_features(who, evidence, 1, 0, passage=passage, best_score=0.8)
-    assert row[FEATURES.index("which_name")] == 0.0
