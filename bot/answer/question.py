@@ -243,13 +243,9 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
     asked = asking[-1] if asking else question
     kind = _question_kind(asked)
     said = _said(asked) if kind in (AnswerKind.WHAT, AnswerKind.OTHER) else None
-    # "What is the name of ...": "name" is the question's wording, not the article's.
-    wording = {word_term("name")} if asks_name(asked) else set()
     terms: list[str] = []
     for term in content_terms(question):
-        if term in terms or term in locale.framing or term in wording:
-            continue
-        if (term,) not in locale.home_country:
+        if term not in terms and term not in locale.framing and (term,) not in locale.home_country:
             terms.append(term)
     info = QuestionInfo(
         question=question,
