@@ -19,7 +19,7 @@ from bot.answer.choice import (
     sentence_features,
 )
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.question import analyze_question
+from bot.answer.question import QuestionInfo, analyze_question
 from bot.answer.relevance import sentence_evidence, term_weights
 from index.models import Passage
 
@@ -153,6 +153,19 @@ def test_the_committed_model_loads():
     assert 0.0 < model.min_relative <= 1.0
 
 
+def _column(info: QuestionInfo, passage: Passage, feature: str) -> list[float]:
+    """One feature of every sentence of ``passage``, in order."""
+    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
+    return [
+        float(
+            sentence_features(info, evidence, i, 0, passage=passage, best_score=0.8)[
+                FEATURES.index(feature)
+            ]
+        )
+        for i in range(len(evidence))
+    ]
+
+
 def test_asked_for_someones_words_a_quoting_sentence_is_flagged():
     question = "What did the Lindmoor mayor call the new Portvale ferry?"
     info = analyze_question(question)
@@ -166,13 +179,7 @@ def test_asked_for_someones_words_a_quoting_sentence_is_flagged():
         "Harbour workers in Ostmark marched for “fair pay, not promises” all week."
     )
     passage = _passage(text)
-    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
-    quotes = [
-        sentence_features(info, evidence, i, 0, passage=passage, best_score=0.8)[
-            FEATURES.index("quotes")
-        ]
-        for i in range(len(evidence))
-    ]
+    quotes = _column(info, passage, "quotes")
     # The last quotes words about something else: no answer to what the mayor said.
     assert quotes == [0.0, 1.0, 0.0, 0.0, 0.0]
     answer = ExtractiveAnswerer(choice=_model(quotes=5.0), max_sentences=1).answer(
@@ -191,12 +198,6 @@ def test_asked_what_someone_said_of_something_only_a_quotation_of_it_is_flagged(
         "She has led the town since 2019."
     )
     passage = _passage(text)
-    evidence = sentence_evidence(info, passage, term_weights(info, [passage]))
-    quotes = [
-        sentence_features(info, evidence, i, 0, passage=passage, best_score=0.8)[
-            FEATURES.index("quotes")
-        ]
-        for i in range(len(evidence))
-    ]
+    quotes = _column(info, passage, "quotes")
     # Both quote the mayor; only the second quotes what she said of the timetable.
     assert quotes == [0.0, 0.0, 1.0, 0.0]
