@@ -100,6 +100,7 @@ def numbers(text: str, *, spelled: bool = True) -> set[float]:
 
 # A currency sign or code right before the number: "$40", "US$ 3bn", "€2.5 million", "EUR 40".
 _MONEY_BEFORE = re.compile(r"(?:[$€£¥₹₽₩]|\b[A-Z]{3}|\b[A-Z]{1,2}\$)\s?$")
+_CODE_BEFORE = re.compile(r"\b([A-Z]{3})\s?$")  # "EUR 40" is money, "NATO 5" is not
 _WORD_AFTER = re.compile(r"\s*([A-Za-z]+)")
 
 
@@ -114,7 +115,7 @@ def stated_money(text: str) -> list[tuple[float, int]]:
         if value is None:
             continue
         before = text[max(0, match.start() - 4) : match.start()]
-        code = re.search(r"\b([A-Z]{3})\s?$", before)
+        code = _CODE_BEFORE.search(before)
         signed = _MONEY_BEFORE.search(before) is not None and (
             code is None or code.group(1).lower() in currencies
         )

@@ -71,7 +71,7 @@ _ASKS_NAME = re.compile(
 )
 
 
-def asks_name(question: str) -> bool:
+def _asks_name(question: str) -> bool:
     """The question asks what something is called (its answer is a proper name)."""
     return _ASKS_NAME.search(question) is not None
 
@@ -79,7 +79,7 @@ def asks_name(question: str) -> bool:
 def _question_kind(question: str) -> AnswerKind:
     """The expected answer kind from the question's wording (first wh-phrase wins)."""
     lex = lexicon()
-    if asks_name(question):
+    if _asks_name(question):
         return AnswerKind.WHO
     q = question.strip().lower()
     tokens = re.findall(r"[a-z][a-z\-]*", q)
