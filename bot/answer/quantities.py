@@ -98,9 +98,12 @@ def numbers(text: str, *, spelled: bool = True) -> set[float]:
     return {value for value, _ in stated(text, spelled=spelled)}
 
 
-# A currency sign or code right before the number: "$40", "US$ 3bn", "€2.5 million", "EUR 40".
-_MONEY_BEFORE = re.compile(r"(?:[$€£¥₹₽₩]|\b[A-Z]{3}|\b[A-Z]{1,2}\$)\s?$")
-_CODE_BEFORE = re.compile(r"\b([A-Z]{3})\s?$")  # "EUR 40" is money, "NATO 5" is not
+# A currency sign, here and in questions ("how much in $?").
+CURRENCY_SIGN = re.compile(r"[$€£¥₹₽₩]")
+# Right before the number: a sign ("$40", "US$ 3bn", "€2.5 million") or a three-letter code,
+# money only if it is a currency's ("EUR 40", not "NATO 5").
+_SIGN_BEFORE = re.compile(rf"{CURRENCY_SIGN.pattern}\s?$")
+_CODE_BEFORE = re.compile(r"\b([A-Z]{3})\s?$")
 _WORD_AFTER = re.compile(r"\s*([A-Za-z]+)")
 
 
@@ -116,8 +119,8 @@ def stated_money(text: str) -> list[tuple[float, int]]:
             continue
         before = text[max(0, match.start() - 4) : match.start()]
         code = _CODE_BEFORE.search(before)
-        signed = _MONEY_BEFORE.search(before) is not None and (
-            code is None or code.group(1).lower() in currencies
+        signed = _SIGN_BEFORE.search(before) is not None or (
+            code is not None and code.group(1).lower() in currencies
         )
         word = _WORD_AFTER.match(text, match.end())
         if signed or (word is not None and word.group(1).lower() in currencies):

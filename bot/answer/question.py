@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from bot.answer.lexicon import Locale, default_locale, lexicon
 from bot.answer.names import is_title_or_calendar, names
-from bot.answer.quantities import numbers
+from bot.answer.quantities import CURRENCY_SIGN, numbers
 from bot.answer.sentences import split_sentences
 from bot.answer.terms import content_terms, is_demonym, word_term
 from index.dates import years
@@ -180,13 +180,10 @@ def _counted(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(content_terms(" ".join(phrase))))
 
 
-_MONEY_SIGN = re.compile(r"[$€£¥₹₽₩]")
-
-
 def _asks_money(question: str) -> bool:
     """A how-much question about money: it names a price, a cost, a payment or a currency."""
     lex = lexicon()
-    if _MONEY_SIGN.search(question):
+    if CURRENCY_SIGN.search(question):
         return True
     words = {w.lower() for w in _WORD.findall(question)}
     return bool(words & lex.currency_words) or any(
