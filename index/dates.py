@@ -48,8 +48,10 @@ _DATE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\b(?:\s+\d{1,2}\b)?"
     r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-    r"|\b(?:1[89]\d\d|20\d\d)\b"
+    r"|\b(?:1[89]\d\d|20\d\d)s?\b"  # a year, or a decade ("the 1990s")
     r"|\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b"
+    # A time of day: "7:25 p.m.", "3:30", "10am", "3 p.m." (an hour, not three of anything).
+    r"|\b\d{1,2}:\d{2}(?:\s*[apAP]\.?[mM]\b\.?)?|\b\d{1,2}\s*[apAP]\.?[mM]\b\.?"
 )
 # Relative dates, any case ("Last week, ..."); kept apart from month names because the
 # lowercase modal "may" must not count as a month.
@@ -63,7 +65,8 @@ _RELATIVE_DATE = re.compile(
 
 
 def has_date(text: str) -> bool:
-    """Whether ``text`` states a time: a month, weekday, year, numeric date or relative date.
+    """Whether ``text`` states a time: a month, weekday, year or decade, numeric date, time of
+    day or relative date.
 
     "May" is a month only when capitalised mid-sentence or followed by a day number; the
     sentence-initial modal ("May I ...") is rare in news and harmless here.
@@ -72,8 +75,8 @@ def has_date(text: str) -> bool:
 
 
 def without_dates(text: str) -> str:
-    """``text`` with its date expressions blanked out ("June 4", "Monday", "2024", "6/4/24"):
-    the numbers left are amounts, not days of a month."""
+    """``text`` with its date expressions blanked out ("June 4", "Monday", "2024", "6/4/24",
+    "7:25 p.m."): the numbers left are amounts, not days of a month or hours."""
     return _DATE.sub(" ", text)
 
 

@@ -48,8 +48,11 @@ _NUMBER_WORDS = {
     "hundred": 100,
     "dozen": 12,
 }
+# Not part of a code ("G7", "COVID-19", "F-16": a letter and a hyphen before it) nor an
+# ordinal ("21st", "3rd": a place in a row, not an amount).
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?<![\w.])(?<![A-Za-z]-)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?!\d)(?!(?:st|nd|rd|th)\b)"
     r"(?:\s*(?P<scale>thousand|million|billion|trillion|mln|bn|tn)\b|(?P<short>[mbk])\b)?",
     re.IGNORECASE,
 )

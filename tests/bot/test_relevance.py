@@ -15,7 +15,7 @@ from bot.answer.relevance import (
 )
 from bot.answer.sentences import has_quotation, split_sentences
 from bot.answer.terms import content_terms, terms_match
-from index.dates import has_date, years
+from index.dates import has_date, without_dates, years
 from index.models import Passage
 
 
@@ -153,6 +153,17 @@ def test_numbers_and_years_are_normalised() -> None:
     assert not has_date("Russia may transfer technology")
 
 
+def test_ordinals_codes_and_times_of_day_are_no_amounts() -> None:
+    # A place in a row, a part of a name or code, an hour: none counts anything.
+    assert numbers("the first 21st-century flight, the 3rd time") == set()
+    assert numbers("after the COVID-19 pandemic, an F-16 and a G7 summit") == set()
+    assert numbers("a 3-2 win and 10km") == {3.0, 2.0, 10.0}
+    for text in ("It left at 7:25 p.m.", "landing at 3:30", "at 10am", "by 3 PM", "the 1990s"):
+        assert has_date(text), text
+        assert numbers(without_dates(text)) == set(), text
+    assert not has_date("about 3 people")
+
+
 # --- question analysis -------------------------------------------------------------------------
 
 
@@ -284,6 +295,11 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(shells, "9,000 of them reached Ostmark.", before) == 1.0
     assert answer_type_score(shells, "9,000 of them reached Ostmark.", "It sent troops.") == 0.5
     assert answer_type_score(shells, "9,000 of them reached Ostmark.") == 0.5
+    # An hour or a place in a row is no count.
+    passengers = analyze_question("How many passengers were on the first ferry to Veltra?")
+    assert answer_type_score(passengers, "It left Ostmark at 7:25 p.m. for Veltra.") == 0.0
+    assert answer_type_score(passengers, "The 21st-century ferry reached Veltra.") == 0.0
+    assert answer_type_score(passengers, "It carried 310 passengers to Veltra.") == 1.0
     assert not analyze_question("How many were hurt?").counted
     assert answer_type_score(analyze_question("How many were hurt?"), "Some 40 were hurt.") == 1.0
     when = analyze_question("When did North Korea announce its destroyer?")
