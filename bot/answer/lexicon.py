@@ -42,6 +42,7 @@ class Lexicon:
     adverbial_openers: frozenset[str]  # "say about", "told reporters on Monday"
     money_words: frozenset[str]  # "how much did it cost?" asks for an amount of money
     currency_words: frozenset[str]  # "40 million euros", "USD 3bn": the number is money
+    unit_words: frozenset[str]  # "80 miles", "an eight-hour flight": the number measures
 
 
 def read_data(name: str) -> Any:
@@ -72,6 +73,7 @@ def lexicon() -> Lexicon:
         "adverbial_openers",
         "money_words",
         "currency_words",
+        "unit_words",
     }
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.answer.lexicon import lexicon
+from index.stemmer import stem
 
 _SCALES = {
     "thousand": 1e3,
@@ -80,15 +82,83 @@ def _value(match: re.Match[str]) -> float | None:
     return round(value, 6)
 
 
+def _spans(text: str, spelled: bool) -> list[tuple[float, int, int]]:
+    found = [
+        (v, m.start(), m.end()) for m in _NUMBER.finditer(text) if (v := _value(m)) is not None
+    ]
+    if spelled:
+        found += [
+            (float(_NUMBER_WORDS[m.group(1).lower()]), m.start(), m.end())
+            for m in _NUMBER_WORD.finditer(text)
+        ]
+    return found
+
+
 def stated(text: str, *, spelled: bool = True) -> list[tuple[float, int]]:
     """Each number of ``text`` as (value, offset just after it): "9 million rounds" gives
     (9e6, the offset of " rounds"), where what it counts is written."""
-    found = [(v, m.end()) for m in _NUMBER.finditer(text) if (v := _value(m)) is not None]
-    if spelled:
-        found += [
-            (float(_NUMBER_WORDS[m.group(1).lower()]), m.end()) for m in _NUMBER_WORD.finditer(text)
-        ]
-    return found
+    return [(value, end) for value, _, end in _spans(text, spelled)]
+
+
+# The word right before a number, and what makes a sentence a headline in title case.
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w’'&.-]*)\s+$")
+_LONG_WORD = re.compile(r"[A-Za-z]{4,}")
+TITLE_CASE_SHARE = 0.6
+
+
+def _title_case(text: str) -> bool:
+    """Set as a headline ("North Korea Sends 10,000 Troops To Russia"): most long words
+    capitalised, so a capital says nothing about a name."""
+    long_words = _LONG_WORD.findall(text)
+    capitals = sum(1 for w in long_words if w[0].isupper())
+    return len(long_words) >= 3 and capitals >= TITLE_CASE_SHARE * len(long_words)
+
+
+def counts(text: str) -> list[tuple[float, int]]:
+    """The numbers of a sentence that may count something, as :func:`stated` gives them: not
+    the number of a name ("Boeing 777", "Apollo 11", "S&P 500": right after a capitalised
+    word that does not open the sentence nor ends in a possessive "'s")."""
+    headline = _title_case(text)
+    out: list[tuple[float, int]] = []
+    for value, start, end in _spans(text, True):
+        before = _WORD_BEFORE.search(text, 0, start)
+        named = (
+            not headline
+            and before is not None
+            and before.group(1)[0].isupper()
+            and text[: before.start()].strip() != ""
+            and not before.group(1).endswith(("'s", "’s"))
+        )
+        if not named:
+            out.append((value, end))
+    return out
+
+
+# What follows a number: a word, hyphenated or not, or a percent sign.
+_FOLLOWING = re.compile(r"[\s-]*([A-Za-z]+|%)")
+
+
+@lru_cache(maxsize=1)
+def _unit_stems() -> frozenset[str]:
+    return frozenset(stem(u) for u in lexicon().unit_words)
+
+
+def is_unit(term: str) -> bool:
+    """``term`` (a stemmed word) is a unit of measure ("mile", "hour", "percent")."""
+    return term in _unit_stems()
+
+
+def unit_after(text: str, end: int) -> str | None:
+    """The unit of measure right after a number ending at ``end`` ("80 miles", "an eight-hour
+    flight", "5%"), as a stem; None when what follows is no unit (the number counts)."""
+    match = _FOLLOWING.match(text, end)
+    if match is None:
+        return None
+    word = match.group(1).lower()
+    if word == "%":
+        return stem("percent")
+    word_stem = stem(word)
+    return word_stem if is_unit(word_stem) else None
 
 
 def numbers(text: str, *, spelled: bool = True) -> set[float]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from bot.answer.lexicon import Locale
 from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
-from bot.answer.quantities import stated, stated_money
+from bot.answer.quantities import counts, is_unit, stated_money, unit_after
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.sentences import split_sentences
 from bot.answer.terms import (
@@ -202,12 +202,18 @@ _PARTITIVE = re.compile(r"\s*(?:of|among)\s+(?:them|these|those|whom)\b", re.IGN
 def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     """1.0 for a new number followed by what the question counts ("how many shells": "9
     million rounds of artillery"; "8,000 of them" when the sentence ``before`` named it), 0.5
-    for a new number of something else ("11,000 troops"), 0 for none. Dates are not counts
-    ("June 4"); neither are the question's own numbers. Asked about money, only an amount of
-    money counts ("$550", not "550 passengers")."""
+    for a new number of something else ("11,000 troops"), 0 for none. Dates and times are not
+    counts ("June 4", "7:25 p.m."), nor a name's number ("Boeing 777"), nor the question's own
+    numbers; asked how many of a thing, nor a measure ("80 miles"). Asked about money, only an
+    amount of money counts ("$550", not "550 passengers")."""
     text = without_dates(sentence)
-    found = stated_money(text) if info.asks_money else stated(text)
+    found = stated_money(text) if info.asks_money else counts(text)
     fresh = [(v, end) for v, end in found if v not in info.numbers]
+    if info.counted and not any(is_unit(t) for t in info.counted) and not info.asks_money:
+        # Asked how many of a thing, a measure ("80 miles", "an eight-hour flight") or an
+        # amount of money ("$550") counts none.
+        money = {end for _, end in stated_money(text)}
+        fresh = [(v, end) for v, end in fresh if end not in money and not unit_after(text, end)]
     if not fresh:
         return 0.0
     if not info.counted:

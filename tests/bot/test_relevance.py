@@ -300,6 +300,15 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(passengers, "It left Ostmark at 7:25 p.m. for Veltra.") == 0.0
     assert answer_type_score(passengers, "The 21st-century ferry reached Veltra.") == 0.0
     assert answer_type_score(passengers, "It carried 310 passengers to Veltra.") == 1.0
+    # Nor is a name's number, nor a measure, asked how many of a thing.
+    assert answer_type_score(passengers, "The new Aerion 310 ferry reached Veltra.") == 0.0
+    assert answer_type_score(passengers, "Veltra lies 80 miles away, a six-hour trip.") == 0.0
+    assert answer_type_score(passengers, "Tickets to Veltra cost $310.") == 0.0
+    assert answer_type_score(passengers, "Veltra Sends 310 Ferries To Ostmark") == 0.5
+    years_since = analyze_question("How many years had the ferry to Veltra been closed?")
+    assert answer_type_score(years_since, "The route to Veltra was closed for 77 years.") == 1.0
+    how_far = analyze_question("How far is Veltra from Ostmark?")
+    assert answer_type_score(how_far, "Veltra lies 80 miles from Ostmark.") == 1.0
     assert not analyze_question("How many were hurt?").counted
     assert answer_type_score(analyze_question("How many were hurt?"), "Some 40 were hurt.") == 1.0
     when = analyze_question("When did North Korea announce its destroyer?")
