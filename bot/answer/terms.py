@@ -187,8 +187,11 @@ def word_term(word: str) -> str:
 
 def name_term(word: str) -> str:
     """A name as a term, whatever its case in the text: one leading capital ("FIFA", "Fifa"
-    -> "Fifa"), two-letter names in capitals ("US", "UN"), so that a name is never a word."""
-    return word.upper() if len(word) <= 2 else word[:1].upper() + word[1:].lower()
+    -> "Fifa"), so that a name is never a word; a two-letter name as written in capitals
+    ("US", "UN"), while "Un" of Kim Jong Un and "Xi" stay names of people, not acronyms."""
+    if len(word) <= 2:
+        return word.upper() if word.isupper() else word[:1].upper() + word[1:].lower()
+    return word[:1].upper() + word[1:].lower()
 
 
 def is_name(term: str) -> bool:

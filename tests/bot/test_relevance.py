@@ -108,6 +108,8 @@ def test_a_wire_dateline_is_not_part_of_the_first_sentence() -> None:
 def test_words_are_stemmed_and_stopwords_dropped() -> None:
     assert content_terms("The shells were sent and deployed") == ["shell", "send", "deploy"]
     assert content_terms("the U.S. told us") == ["US"]  # the acronym stays, the pronoun goes
+    # A two-letter acronym is written in capitals; a two-letter part of a person's name is not.
+    assert content_terms("Kim Jong Un wrote to the UN") == ["kim", "Jong", "Un", "write", "UN"]
 
 
 def test_words_are_stemmed_as_the_keyword_index_stems_them() -> None:
