@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from bot.answer.lexicon import lexicon
 from bot.answer.places import country_forms
+from index.dates import MONTHS
 from index.stemmer import stem
 
 _WORD_PATTERN = (
@@ -256,11 +257,18 @@ def _token_terms(word: str, initial: bool, country: bool) -> tuple[str, ...]:
     terms: list[str] = []
     for part in split_hyphens(word):
         low = part.lower()
-        # An all-caps acronym is a name even when it spells a stopword ("US", "IT").
-        if len(low) < 2 or (low in stopwords and not part.isupper()):
+        # An all-caps acronym is a name even when it spells a stopword ("US", "IT"), and so
+        # is a month capitalised inside a sentence ("in May", not the modal "may").
+        if len(low) < 2 or (
+            low in stopwords and not part.isupper() and not _month_name(part, initial)
+        ):
             continue
         terms.append(_term(part, token))
     return tuple(terms)
+
+
+def _month_name(word: str, initial: bool) -> bool:
+    return not initial and word[:1].isupper() and word.lower() in MONTHS
 
 
 def name_key(text: str) -> tuple[str, ...]:

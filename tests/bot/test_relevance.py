@@ -110,6 +110,9 @@ def test_words_are_stemmed_and_stopwords_dropped() -> None:
     assert content_terms("the U.S. told us") == ["US"]  # the acronym stays, the pronoun goes
     # A two-letter acronym is written in capitals; a two-letter part of a person's name is not.
     assert content_terms("Kim Jong Un wrote to the UN") == ["kim", "Jong", "Un", "write", "UN"]
+    # "May" inside a sentence is the month; opening one, or in lower case, the modal.
+    assert content_terms("He unveiled it in May") == ["unveil", "May"]
+    assert content_terms("May they win? They may.") == ["win"]
 
 
 def test_words_are_stemmed_as_the_keyword_index_stems_them() -> None:
