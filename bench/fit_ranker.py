@@ -110,7 +110,9 @@ def fit(items: Sequence[Item], c: float) -> Any:
     used = [it for it in items if it.y.any()]
     x = np.vstack([it.x for it in used])
     y = np.concatenate([it.y for it in used])
-    mean = x.mean(axis=0)
+    # Unknown values (an undated article's age) are the average, as LinearRanker.score reads them.
+    mean = np.nanmean(x, axis=0)
+    x = np.where(np.isnan(x), mean, x)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=c, max_iter=2000)

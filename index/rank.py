@@ -45,7 +45,7 @@ FEATURES: tuple[str, ...] = (
     "typed",  # holds the kind of answer asked for (who/where), when the question asks one
     "asks_type",  # the question asks for a kind of answer
     "undated",  # the article has no date
-    "fresh7",  # exp(-age / 7 days), age before the archive's newest date; 0 if undated
+    "fresh7",  # exp(-age / 7 days), age before the archive's newest date; unknown if undated
     "fresh30",  # exp(-age / 30 days)
     "now_fresh7",  # fresh7 when the question asks about the present, else 0
     "past_fresh7",  # fresh7 when the question names an earlier year, else 0
@@ -148,7 +148,9 @@ def _untyped_features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
             age = None
         else:
             age = max(0, (signals.newest - p.published).days)
-        fresh7 = math.exp(-age / 7) if age is not None else 0.0
+        # An undated article's age is unknown, not old: NaN, which the model reads as the
+        # average candidate's (LinearRanker.score), so it is neither raised nor sunk.
+        fresh7 = math.exp(-age / 7) if age is not None else math.nan
         rows[i] = (
             1 / (1 + dense_rank[cid]) if cid in dense_rank else 0.0,
             sim,
@@ -162,7 +164,7 @@ def _untyped_features(signals: Signals, ids: Sequence[str]) -> np.ndarray:
             float(signals.typed is not None),
             float(p.published is None),
             fresh7,
-            math.exp(-age / 30) if age is not None else 0.0,
+            math.exp(-age / 30) if age is not None else math.nan,
             fresh7 if signals.asks_now else 0.0,
             fresh7 if signals.names_past_year else 0.0,
             float(any(str(y) in p.text for y in signals.question_years)),
@@ -248,9 +250,11 @@ class LinearRanker:
     info: Mapping[str, object]
 
     def score(self, rows: np.ndarray) -> np.ndarray:
-        """Probability that each candidate holds the answer."""
+        """Probability that each candidate holds the answer; an unknown value (NaN: the age of
+        an undated article) weighs as the fitted candidates' average."""
         if rows.size == 0:
             return np.zeros(0)
+        rows = np.where(np.isnan(rows), self.mean, rows)
         z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 

@@ -85,7 +85,7 @@ def test_features_read_ranks_scores_dates_and_terms():
     assert col("a#0", "both") == 1.0 and col("b#0", "both") == 0.0
     # Absent from the dense list: the list's worst similarity, not zero.
     assert col("c#0", "dense_sim") == pytest.approx(0.5)
-    assert col("b#0", "undated") == 1.0 and col("b#0", "fresh7") == 0.0
+    assert col("b#0", "undated") == 1.0 and np.isnan(col("b#0", "fresh7"))
     assert col("a#0", "fresh7") == pytest.approx(np.exp(-1))
     assert col("a#0", "fresh7") > col("c#0", "fresh7")
     assert col("a#0", "year_in_text") == 1.0 and col("b#0", "year_in_text") == 0.0
@@ -124,6 +124,23 @@ def test_the_model_orders_by_what_it_weighs():
     assert ids[int(np.argmax(by_dense))] == "a#0"
     assert ids[int(np.argmax(by_keyword))] == "c#0"
     assert ((by_dense > 0) & (by_dense < 1)).all()
+
+
+def test_an_undated_article_weighs_as_of_average_age():
+    # Unknown is not old: a model that favours fresh articles ranks an undated one between
+    # the fresh and the stale one, where a candidate of the fitted average age would stand.
+    sig = _signals()
+    ids = candidate_ids(sig)
+    rows = features(sig, ids)
+    n = len(FEATURES)
+    mean = np.zeros(n)
+    mean[FEATURES.index("fresh7")] = 0.2
+    coef = np.zeros(n)
+    coef[FEATURES.index("fresh7")] = 5.0
+    model = LinearRanker(FEATURES, mean, np.ones(n), coef, 0.0, {})
+    scores = dict(zip(ids, model.score(rows), strict=True))
+    assert scores["a#0"] > scores["b#0"] > scores["c#0"]
+    assert scores["b#0"] == pytest.approx(1 / (1 + np.exp(0.0)))
 
 
 class _CountingTyped(set[str]):
