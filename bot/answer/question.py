@@ -56,6 +56,9 @@ class QuestionInfo:
     # "How much did the tickets cost?": the answer is an amount of money ("$550"), not any
     # number ("550 passengers").
     asks_money: bool = False
+    # "Which airline ...?": the noun that says what kind of thing answers, as a term; a name
+    # that holds it ("Alaska Airlines", "Howard University") is that very kind of thing.
+    head: str = ""
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -76,48 +79,49 @@ def _asks_name(question: str) -> bool:
     return _ASKS_NAME.search(question) is not None
 
 
-def _question_kind(question: str) -> AnswerKind:
-    """The expected answer kind from the question's wording (first wh-phrase wins)."""
+def _question_kind(question: str) -> tuple[AnswerKind, str]:
+    """The expected answer kind from the question's wording (first wh-phrase wins), and the
+    noun after "which" / "what" that decided it ("airline" of "which airline"; "" if none)."""
     lex = lexicon()
     if _asks_name(question):
-        return AnswerKind.WHO
+        return AnswerKind.WHO, ""
     q = question.strip().lower()
     tokens = re.findall(r"[a-z][a-z\-]*", q)
     if not tokens:
-        return AnswerKind.OTHER
+        return AnswerKind.OTHER, ""
     if re.search(r"\bhow\s+(many|large|big|long|far|old)\b", q) and not re.search(
         r"\bhow\s+long\s+(?:ago|since)\b", q
     ):
-        return AnswerKind.HOW_MANY
+        return AnswerKind.HOW_MANY, ""
     if re.search(r"\bhow\s+much\b", q):
-        return AnswerKind.HOW_MUCH
+        return AnswerKind.HOW_MUCH, ""
     for index, token in enumerate(tokens):
         if token in ("who", "whom", "whose"):
-            return AnswerKind.WHO
+            return AnswerKind.WHO, ""
         if token == "when":
-            return AnswerKind.WHEN
+            return AnswerKind.WHEN, ""
         if token == "where":
-            return AnswerKind.WHERE
+            return AnswerKind.WHERE, ""
         if token in ("which", "what"):
             # The head noun in the next few words: "which European country", "what year".
             for nxt in tokens[index + 1 : index + 5]:
                 if _is_noun(nxt, lex.place_nouns):
-                    return AnswerKind.WHERE
+                    return AnswerKind.WHERE, nxt
                 if _is_noun(nxt, lex.person_nouns):
-                    return AnswerKind.WHO
+                    return AnswerKind.WHO, nxt
                 if _is_noun(nxt, lex.time_nouns):
-                    return AnswerKind.WHEN
+                    return AnswerKind.WHEN, nxt
                 if nxt in lex.count_nouns:
-                    return AnswerKind.HOW_MANY
+                    return AnswerKind.HOW_MANY, nxt
                 # "which golfer this week became": "week" is not what is asked for.
                 if nxt in lex.auxiliaries or nxt in lex.phrase_breaks:
                     break
-            return AnswerKind.WHAT
+            return AnswerKind.WHAT, ""
     if tokens[0] in lex.auxiliaries:
-        return AnswerKind.YES_NO
+        return AnswerKind.YES_NO, ""
     if tokens[0] in ("why", "how"):
-        return AnswerKind.OTHER
-    return AnswerKind.WHAT if "what" in tokens else AnswerKind.OTHER
+        return AnswerKind.OTHER, ""
+    return (AnswerKind.WHAT if "what" in tokens else AnswerKind.OTHER), ""
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
@@ -238,7 +242,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
     # it?"): the kind comes from the sentence that asks.
     asking = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
     asked = asking[-1] if asking else question
-    kind = _question_kind(asked)
+    kind, head = _question_kind(asked)
     said = _said(asked) if kind in (AnswerKind.WHAT, AnswerKind.OTHER) else None
     terms: list[str] = []
     for term in content_terms(question):
@@ -256,6 +260,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         said_clause=said or (),
         counted=_counted(asked) if kind is AnswerKind.HOW_MANY else (),
         asks_money=kind is AnswerKind.HOW_MUCH and _asks_money(asked),
+        head=word_term(head) if head else "",
     )
     logger.debug("question analysed: %s", info)
     return info

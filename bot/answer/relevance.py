@@ -258,11 +258,14 @@ def answer_type_score(info: QuestionInfo, sentence: str, before: str = "") -> fl
         return best
     if kind is AnswerKind.WHO:
         best = 0.0
+        head = terms_vocabulary((info.head,)) if info.head else None
         for name, count, initial_only in _new_names(info, sentence):
             if initial_only:
                 best = max(best, 0.3)
             elif count >= 2 and not (is_country(name.terms) or is_known_place(name.text)):
                 return 1.0  # the most there is: the names after it need not be read
+            elif head is not None and any(head.holds(t) for t in name.terms):
+                return 1.0  # asked "which airline", a name of one: "Alaska Airlines"
             else:
                 best = max(best, 0.7)
         return best

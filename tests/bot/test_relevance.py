@@ -321,6 +321,11 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(when, "North Korea announced its destroyer.") == 0.0
     who = analyze_question("Who met Kim in Pyongyang?")
     assert answer_type_score(who, "Kim met Sergei Shoigu in Pyongyang.") == 1.0
+    # Asked "which airline", a name holding the noun is one, as much as a full name is.
+    airline = analyze_question("Which airline flies to Veltra?")
+    assert airline.head == "airlin"
+    assert answer_type_score(airline, "Since May, Aerion Airlines flies to Veltra.") == 1.0
+    assert answer_type_score(airline, "Since May, Aerion flies to Veltra.") == 0.7
     assert answer_type_score(who, "Kim had a meeting in Pyongyang.") == 0.0
 
 
