@@ -179,17 +179,17 @@ def _entity_coverage(
 
 
 def _new_names(info: QuestionInfo, sentence: str) -> Iterator[tuple[Name, int, bool]]:
-    """Each name run in ``sentence`` with tokens the question lacks: (name, count of those
-    tokens, is a lone sentence-initial word).
+    """Each name run in ``sentence`` with tokens the question lacks: (name, count of its
+    tokens but titles, is a lone sentence-initial word).
 
     Title words ("Minister"), calendar words and the question's own terms are not new. Lazy:
     a caller that has seen what it needs (a full name, a place) reads no further.
     """
     asked = terms_vocabulary(info.terms)
     for name in iter_names(sentence):
-        fresh = [t for t in name.terms if not is_title_or_calendar(t) and not asked.holds(t)]
-        if fresh:
-            yield name, len(fresh), name.lone_opening
+        proper = [t for t in name.terms if not is_title_or_calendar(t)]
+        if any(not asked.holds(t) for t in proper):
+            yield name, len(proper), name.lone_opening
 
 
 # What a number counts is written right after it ("9 million rounds of mixed artillery").
@@ -259,11 +259,13 @@ def answer_type_score(info: QuestionInfo, sentence: str, before: str = "") -> fl
     if kind is AnswerKind.WHO:
         best = 0.0
         head = terms_vocabulary((info.head,)) if info.head else None
-        for name, count, initial_only in _new_names(info, sentence):
+        for name, size, initial_only in _new_names(info, sentence):
             if initial_only:
                 best = max(best, 0.3)
-            elif count >= 2 and not (is_country(name.terms) or is_known_place(name.text)):
-                return 1.0  # the most there is: the names after it need not be read
+            elif size >= 2 and not (is_country(name.terms) or is_known_place(name.text)):
+                # A full name with a word the question lacks is someone else: "Kim Yo-jong"
+                # asked about Kim Jong Un. The most there is: the names after it need not be read.
+                return 1.0
             elif head is not None and any(head.holds(t) for t in name.terms):
                 return 1.0  # asked "which airline", a name of one: "Alaska Airlines"
             else:

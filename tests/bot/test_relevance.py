@@ -321,6 +321,10 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(when, "North Korea announced its destroyer.") == 0.0
     who = analyze_question("Who met Kim in Pyongyang?")
     assert answer_type_score(who, "Kim met Sergei Shoigu in Pyongyang.") == 1.0
+    # A full name sharing a word with the question's is someone else's.
+    spokesman = analyze_question("Who speaks for Arno Veltman?")
+    assert answer_type_score(spokesman, "Lisa Veltman speaks for her brother.") == 1.0
+    assert answer_type_score(spokesman, "Arno Veltman spoke, said Mr. Ruud.") == 0.7
     # Asked "which airline", a name holding the noun is one, as much as a full name is.
     airline = analyze_question("Which airline flies to Veltra?")
     assert airline.head == "airlin"
