@@ -33,7 +33,7 @@ from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
 from bot.answer.quantities import counts, is_unit, stated_money, unit_after
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
-from bot.answer.sentences import split_sentences
+from bot.answer.sentences import refers_back, split_sentences
 from bot.answer.terms import (
     Vocabulary,
     content_terms,
@@ -75,7 +75,9 @@ class SentenceEvidence:
 
     text: str
     index: int  # position of the sentence in the passage
-    term_coverage: float  # rarity-weighted share of question terms in the sentence alone
+    # Rarity-weighted share of question terms in the sentence alone, with the names of the
+    # sentence before when it speaks of them by a pronoun.
+    term_coverage: float
     window_term_coverage: float  # ... in sentence + two previous sentences + title
     window_entity_coverage: float  # rarity-weighted share of question entities in the window
     answer_type: float  # 0..1, see answer_type_score
@@ -284,17 +286,20 @@ def sentence_evidence(
     title_held = _vocabulary(passage.title).held(asked) if passage.title else frozenset()
     sentences = split_sentences(passage.text)
     held = [_vocabulary(s).held(asked) for s in sentences]
+    names = info.entity_terms
     out: list[SentenceEvidence] = []
     for i, sentence in enumerate(sentences):
         # The two sentences before carry what "it", "the flight", "the two ministers" refer to.
         window = held[i] | title_held
         for j in range(max(0, i - CONTEXT_SENTENCES), i):
             window |= held[j]
+        # "In May, he unveiled a resort": he is whom the sentence before named.
+        own = held[i] | (held[i - 1] & names) if i and refers_back(sentence) else held[i]
         out.append(
             SentenceEvidence(
                 text=sentence,
                 index=i,
-                term_coverage=_weighted_coverage(info.terms, held[i], weights),
+                term_coverage=_weighted_coverage(info.terms, own, weights),
                 window_term_coverage=_weighted_coverage(info.terms, window, weights),
                 window_entity_coverage=_entity_coverage(info, window, weights),
                 answer_type=answer_type_score(info, sentence, sentences[i - 1] if i else ""),

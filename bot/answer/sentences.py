@@ -99,3 +99,13 @@ def split_sentences(text: str) -> list[str]:
         if tail:
             sentences.append(tail)
     return sentences
+
+
+# A personal pronoun among a sentence's first words is mostly its subject or the subject's
+# ("In May, he unveiled ...", "Her ministry said ..."): someone the text just named.
+_EARLY_PRONOUN = re.compile(r"^(?:\S+\s+){0,5}?(?:he|she|his|her|they|their)\b", re.IGNORECASE)
+
+
+def refers_back(sentence: str) -> bool:
+    """The sentence speaks of someone named before it by a pronoun among its first words."""
+    return _EARLY_PRONOUN.match(sentence) is not None

@@ -13,7 +13,7 @@ from bot.answer.relevance import (
     assess_passages,
     relevant_passages,
 )
-from bot.answer.sentences import has_quotation, split_sentences
+from bot.answer.sentences import has_quotation, refers_back, split_sentences
 from bot.answer.terms import content_terms, terms_match
 from index.dates import has_date, without_dates, years
 from index.models import Passage
@@ -401,6 +401,20 @@ def test_the_answer_may_be_one_sentence_after_the_one_covering_the_question() ->
     # Two sentences on is too far.
     later = _passage(passage.text.replace(" Officials", " Rain fell. Officials"))
     assert not assess_passages(question, [later, other])[0].relevant
+
+
+def test_a_sentence_speaking_of_someone_by_a_pronoun_covers_the_name() -> None:
+    question = "What did Arno Veltman open in May?"
+    passage = _passage(
+        "Arno Veltman has pushed to bring tourists back. In May, he opened a beach resort. "
+        "The resort opened to the press in May."
+    )
+    by_index = {e.index: e.term_coverage for e in assess_passages(question, [passage])[0].evidence}
+    # "he" is Arno Veltman: the second sentence holds every term; the third lacks the name.
+    assert by_index[1] == 1.0
+    assert by_index[2] < by_index[1]
+    assert refers_back("In May, he opened a beach resort.")
+    assert not refers_back("The resort opened to the press in May.")
 
 
 def test_year_must_match_text_or_publication_date() -> None:
