@@ -300,20 +300,6 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(shells, "9,000 of them reached Ostmark.", before) == 1.0
     assert answer_type_score(shells, "9,000 of them reached Ostmark.", "It sent troops.") == 0.5
     assert answer_type_score(shells, "9,000 of them reached Ostmark.") == 0.5
-    # An hour or a place in a row is no count.
-    passengers = analyze_question("How many passengers were on the first ferry to Veltra?")
-    assert answer_type_score(passengers, "It left Ostmark at 7:25 p.m. for Veltra.") == 0.0
-    assert answer_type_score(passengers, "The 21st-century ferry reached Veltra.") == 0.0
-    assert answer_type_score(passengers, "It carried 310 passengers to Veltra.") == 1.0
-    # Nor is a name's number, nor a measure, asked how many of a thing.
-    assert answer_type_score(passengers, "The new Aerion 310 ferry reached Veltra.") == 0.0
-    assert answer_type_score(passengers, "Veltra lies 80 miles away, a six-hour trip.") == 0.0
-    assert answer_type_score(passengers, "Tickets to Veltra cost $310.") == 0.0
-    assert answer_type_score(passengers, "Veltra Sends 310 Ferries To Ostmark") == 0.5
-    years_since = analyze_question("How many years had the ferry to Veltra been closed?")
-    assert answer_type_score(years_since, "The route to Veltra was closed for 77 years.") == 1.0
-    how_far = analyze_question("How far is Veltra from Ostmark?")
-    assert answer_type_score(how_far, "Veltra lies 80 miles from Ostmark.") == 1.0
     assert not analyze_question("How many were hurt?").counted
     assert answer_type_score(analyze_question("How many were hurt?"), "Some 40 were hurt.") == 1.0
     when = analyze_question("When did North Korea announce its destroyer?")
@@ -321,16 +307,44 @@ def test_answer_type_needs_a_new_number_date_or_name() -> None:
     assert answer_type_score(when, "North Korea announced its destroyer.") == 0.0
     who = analyze_question("Who met Kim in Pyongyang?")
     assert answer_type_score(who, "Kim met Sergei Shoigu in Pyongyang.") == 1.0
-    # A full name sharing a word with the question's is someone else's.
-    spokesman = analyze_question("Who speaks for Arno Veltman?")
-    assert answer_type_score(spokesman, "Lisa Veltman speaks for her brother.") == 1.0
-    assert answer_type_score(spokesman, "Arno Veltman spoke, said Mr. Ruud.") == 0.7
-    # Asked "which airline", a name holding the noun is one, as much as a full name is.
-    airline = analyze_question("Which airline flies to Veltra?")
-    assert airline.head == "airlin"
-    assert answer_type_score(airline, "Since May, Aerion Airlines flies to Veltra.") == 1.0
-    assert answer_type_score(airline, "Since May, Aerion flies to Veltra.") == 0.7
     assert answer_type_score(who, "Kim had a meeting in Pyongyang.") == 0.0
+
+
+PASSENGERS = "How many passengers were on the first ferry to Veltra?"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "score"),
+    [
+        (PASSENGERS, "It carried 310 passengers to Veltra.", 1.0),
+        # An hour or a place in a row counts nothing; nor a name's number, nor, asked how many
+        # of a thing, a measure or an amount of money.
+        (PASSENGERS, "It left Ostmark at 7:25 p.m. for Veltra.", 0.0),
+        (PASSENGERS, "The 21st-century ferry reached Veltra.", 0.0),
+        (PASSENGERS, "The new Aerion 310 ferry reached Veltra.", 0.0),
+        (PASSENGERS, "Veltra lies 80 miles away, a six-hour trip.", 0.0),
+        (PASSENGERS, "Tickets to Veltra cost $310.", 0.0),
+        # A capital says nothing of a name in a title-case headline.
+        (PASSENGERS, "Veltra Sends 310 Ferries To Ostmark", 0.5),
+        # Asked for a measure, a measure answers.
+        ("How many years had the ferry to Veltra been closed?", "It was closed for 77 years.", 1.0),
+        ("How far is Veltra from Ostmark?", "Veltra lies 80 miles from Ostmark.", 1.0),
+        # A full name sharing a word with the question's is someone else's.
+        ("Who speaks for Arno Veltman?", "Lisa Veltman speaks for her brother.", 1.0),
+        ("Who speaks for Arno Veltman?", "Arno Veltman spoke, said Mr. Ruud.", 0.7),
+        # Asked "which airline", a name holding the noun is one, as much as a full name is.
+        ("Which airline flies to Veltra?", "Since May, Aerion Airlines flies to Veltra.", 1.0),
+        ("Which airline flies to Veltra?", "Since May, Aerion flies to Veltra.", 0.7),
+    ],
+)
+def test_what_counts_and_what_names(question: str, sentence: str, score: float) -> None:
+    assert answer_type_score(analyze_question(question), sentence) == score
+
+
+def test_the_noun_after_which_is_the_head_of_the_question() -> None:
+    assert analyze_question("Which airline flies to Veltra?").head == "airlin"
+    assert analyze_question("At which university did she speak?").kind is AnswerKind.WHO
+    assert analyze_question("Who flies to Veltra?").head == ""
 
 
 def test_an_amount_of_money_has_a_currency_sign_code_or_word() -> None:
