@@ -43,6 +43,9 @@ class Lexicon:
     money_words: frozenset[str]  # "how much did it cost?" asks for an amount of money
     currency_words: frozenset[str]  # "40 million euros", "USD 3bn": the number is money
     unit_words: frozenset[str]  # "80 miles", "an eight-hour flight": the number measures
+    # "What is the population of ...?": a quantity the text states as a number ("a city of
+    # 600,000"), mostly without naming it.
+    measure_nouns: frozenset[str]
 
 
 def read_data(name: str) -> Any:
@@ -74,6 +77,7 @@ def lexicon() -> Lexicon:
         "money_words",
         "currency_words",
         "unit_words",
+        "measure_nouns",
     }
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},

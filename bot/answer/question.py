@@ -59,6 +59,8 @@ class QuestionInfo:
     # "Which airline ...?": the noun that says what kind of thing answers, as a term; a name
     # that holds it ("Alaska Airlines", "Howard University") is that very kind of thing.
     head: str = ""
+    # "What is the population of Vladivostok?": the attribute asked for, as a term.
+    attribute: str = ""
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -72,6 +74,31 @@ _ASKS_NAME = re.compile(
     r"|\b(?:under|by)\s+what\s+names?\b",
     re.IGNORECASE,
 )
+
+
+# "What is the population of Vladivostok?", "Who was the coach of the team?": the noun before
+# "of" names what is asked (an attribute of the thing after it).
+_ASKS_ATTRIBUTE = re.compile(
+    r"\b(?:what|who|which)\s+(?:is|was|are|were|will\s+be)\s+(?:the|its|their|his|her)\s+"
+    r"(?:[a-z-]+\s+){0,2}?([a-z-]+)\s+of\b",
+    re.IGNORECASE,
+)
+
+
+def _attribute(question: str) -> str:
+    """The noun naming what "What is the X of Y?" asks for, as a term; "" if none, or if the
+    text need not name it: a name (what something is called: ``_asks_name``), a quantity, a
+    date or an amount of money ("the total amount of", "the date of", "the price of": the
+    text states a number, a date, a sum)."""
+    match = _ASKS_ATTRIBUTE.search(question)
+    if match is None or _asks_name(question):
+        return ""
+    noun = match.group(1).lower()
+    lex = lexicon()
+    quantities = (lex.count_nouns, lex.time_nouns, lex.money_words, lex.measure_nouns)
+    if any(_is_noun(noun, nouns) for nouns in quantities):
+        return ""
+    return word_term(noun)
 
 
 def _asks_name(question: str) -> bool:
@@ -261,6 +288,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         counted=_counted(asked) if kind is AnswerKind.HOW_MANY else (),
         asks_money=kind is AnswerKind.HOW_MUCH and _asks_money(asked),
         head=word_term(head) if head else "",
+        attribute=_attribute(asked),
     )
     logger.debug("question analysed: %s", info)
     return info

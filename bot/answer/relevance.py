@@ -372,6 +372,13 @@ def assess_passages(
     info = question if isinstance(question, QuestionInfo) else analyze_question(question, locale)
     if not info.terms and not info.entities:
         return [Relevance(p, False, "question has no content words") for p in passages]
+    if info.attribute and not any(
+        _vocabulary(passage_text(p)).held((info.attribute,)) for p in passages
+    ):
+        # "What is the population of Vladivostok?" and no passage speaks of a population:
+        # whatever they say of Vladivostok, it is not that.
+        reason = f"no passage names what is asked: {info.attribute}"
+        return [Relevance(p, False, reason) for p in passages]
     if weights is None:
         weights = term_weights(info, passages)
     verdicts = [assess(info, p, weights) for p in passages]

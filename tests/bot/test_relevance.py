@@ -431,6 +431,30 @@ def test_a_sentence_speaking_of_someone_by_a_pronoun_covers_the_name() -> None:
     assert not refers_back("The resort opened to the press in May.")
 
 
+def test_what_no_passage_names_is_not_answered_by_what_they_say_of_its_owner() -> None:
+    airline = _passage(
+        "Aerion Airlines flies to Veltra twice a week. Its founder, Lisa Veltman, sold it in May."
+    )
+    assert relevant_passages("Who is the founder of Aerion Airlines?", [airline]) == [airline]
+    # Nothing says who runs it: a name near the airline is no answer.
+    assert relevant_passages("Who is the chief executive of Aerion Airlines?", [airline]) == []
+    # A quantity, a date or a sum is stated as one, mostly without its noun.
+    fares = _passage("Aerion Airlines sells tickets to Veltra for $310 in 2024.")
+    assert relevant_passages("What is the price of Aerion Airlines tickets?", [fares]) == [fares]
+
+
+def test_the_attribute_a_question_asks_for() -> None:
+    assert analyze_question("Who is the chief executive of Aerion?").attribute == "execut"
+    assert analyze_question("What was the main purpose of the rally?").attribute == "purpos"
+    for question in (
+        "What is the name of the ferry?",
+        "What is the population of Veltra?",
+        "What was the total amount of funding?",
+        "What was the date of the summit?",
+    ):
+        assert analyze_question(question).attribute == "", question
+
+
 def test_year_must_match_text_or_publication_date() -> None:
     passage = _passage(
         "Argentina beat France on penalties to win the World Cup final in Qatar.",
