@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from bot.answer.lexicon import lexicon
-from index.stemmer import stem
+from bot.answer.terms import word_term
 
 _SCALES = {
     "thousand": 1e3,
@@ -139,26 +139,24 @@ _FOLLOWING = re.compile(r"[\s-]*([A-Za-z]+|%)")
 
 
 @lru_cache(maxsize=1)
-def _unit_stems() -> frozenset[str]:
-    return frozenset(stem(u) for u in lexicon().unit_words)
+def _unit_terms() -> frozenset[str]:
+    return frozenset(word_term(u) for u in lexicon().unit_words)
 
 
 def is_unit(term: str) -> bool:
-    """``term`` (a stemmed word) is a unit of measure ("mile", "hour", "percent")."""
-    return term in _unit_stems()
+    """``term`` (a word as :func:`bot.answer.terms.word_term` reads it) is a unit of measure
+    ("mile", "hour", "percent")."""
+    return term in _unit_terms()
 
 
 def unit_after(text: str, end: int) -> str | None:
     """The unit of measure right after a number ending at ``end`` ("80 miles", "an eight-hour
-    flight", "5%"), as a stem; None when what follows is no unit (the number counts)."""
+    flight", "5%"), as a term; None when what follows is no unit (the number counts)."""
     match = _FOLLOWING.match(text, end)
     if match is None:
         return None
-    word = match.group(1).lower()
-    if word == "%":
-        return stem("percent")
-    word_stem = stem(word)
-    return word_stem if is_unit(word_stem) else None
+    term = word_term("percent" if match.group(1) == "%" else match.group(1))
+    return term if is_unit(term) else None
 
 
 def numbers(text: str, *, spelled: bool = True) -> set[float]:

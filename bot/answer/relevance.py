@@ -211,7 +211,7 @@ def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     text = without_dates(sentence)
     found = stated_money(text) if info.asks_money else counts(text)
     fresh = [(v, end) for v, end in found if v not in info.numbers]
-    if info.counted and not any(is_unit(t) for t in info.counted) and not info.asks_money:
+    if info.counted and not any(is_unit(t) for t in info.counted):
         # Asked how many of a thing, a measure ("80 miles", "an eight-hour flight") or an
         # amount of money ("$550") counts none.
         money = {end for _, end in stated_money(text)}
@@ -373,7 +373,7 @@ def assess_passages(
     if not info.terms and not info.entities:
         return [Relevance(p, False, "question has no content words") for p in passages]
     if info.attribute and not any(
-        _vocabulary(passage_text(p)).held((info.attribute,)) for p in passages
+        _vocabulary(passage_text(p)).holds(info.attribute) for p in passages
     ):
         # "What is the population of Vladivostok?" and no passage speaks of a population:
         # whatever they say of Vladivostok, it is not that.
