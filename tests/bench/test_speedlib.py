@@ -11,9 +11,11 @@ from bench.speedlib import (
     extrapolate,
     fit_power,
     growth_kind,
+    machine_line,
     percentile,
     render_table,
     repeat_records,
+    vector_extensions,
 )
 
 
@@ -111,3 +113,21 @@ def test_repeat_records_makes_distinct_articles():
     assert len({r["id"] for r in out}) == 6
     assert len({(r["title"], r["text"]) for r in out}) == 6
     assert out[:2] == base
+
+
+def test_vector_extensions_read_from_cpuinfo_flags():
+    cpuinfo = (
+        "processor\t: 0\nmodel name\t: Some CPU\n"
+        "flags\t\t: fpu sse2 avx avx2 fma avx512f avx512_vnni\n\n"
+        "processor\t: 1\nflags\t\t: fpu sse2\n"
+    )
+    assert vector_extensions(cpuinfo) == ["avx2", "avx512f", "avx512_vnni"]
+    assert vector_extensions("processor\t: 0\nFeatures\t: fp asimd\n") == []
+
+
+def test_machine_line_names_the_vector_extensions():
+    info = {"nproc": 2, "cpu": "Some CPU", "loadavg_1m": 0.5}
+    assert machine_line(info) == "machine: 2 CPUs, Some CPU, load average 0.5 at start"
+    with_avx2 = machine_line({**info, "vector_extensions": ["avx2"]})
+    assert with_avx2 == "machine: 2 CPUs, Some CPU (avx2), load average 0.5 at start"
+    assert "(no AVX2)" in machine_line({**info, "vector_extensions": []})
