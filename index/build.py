@@ -59,7 +59,9 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     chunks: int = 0
-    embedded_chunks: int = 0
+    embedded_chunks: int = 0  # chunks the model embedded
+    # Chunks of edited articles written with their stored vector: their text did not change.
+    reused_chunks: int = 0
     failed: list[SourceFailure] = field(default_factory=list)
     # Files inside the folders skipped for their type: {".pdf": 2}.
     skipped_unsupported: dict[str, int] = field(default_factory=dict)
@@ -74,6 +76,7 @@ class BuildReport:
             "unchanged": self.unchanged,
             "chunks": self.chunks,
             "embedded_chunks": self.embedded_chunks,
+            "reused_chunks": self.reused_chunks,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "skipped_unsupported": self.skipped_unsupported,
             "seconds": round(self.seconds, 3),
@@ -236,8 +239,10 @@ class IndexBuilder:
             gen.delete_articles(plan.removed_ids)
             for article_id in plan.removed_ids:
                 del gen.manifest.articles[article_id]
-            written = self._embed_articles(gen, plan.to_embed, progress)
-            report.embedded_chunks = len(written)
+            tally = self._embed_articles(gen, plan.to_embed, progress)
+            written = tally.chunk_ids
+            report.embedded_chunks = len(written) - tally.reused
+            report.reused_chunks = tally.reused
             rewrite = changed or gen.manifest.bm25_stale or not gen.bm25_dir.exists()
             if rewrite:
                 dropped = {*plan.removed_ids, *(a.id for a in plan.to_embed)}
@@ -300,13 +305,15 @@ class IndexBuilder:
 
     def _embed_articles(
         self, gen: Generation, articles: Sequence[Article], progress: Progress | None
-    ) -> list[str]:
+    ) -> _Tally:
         """Chunk, embed and write in batches of ~EMBED_BATCH_CHUNKS chunks, as a pipeline.
 
         The model embeds batch k on a worker thread (ONNX Runtime and torch release the GIL)
         while this thread writes batch k-1 to the store and chunks the articles of batch k+1, so
         chunking and writing cost little wall time next to embedding. Writes stay in order on
         this thread: after each batch the manifest records the finished articles, as before.
+        An edited article's chunks whose text is unchanged keep their stored vectors: a
+        correction or a live story's new paragraphs embed only what changed.
         """
         tally = _Tally(articles_total=len(articles))
 
@@ -314,9 +321,9 @@ class IndexBuilder:
             if progress:
                 progress(tally.progress())
 
-        def finish(batch: list[Chunked], future: Future[np.ndarray | None]) -> None:
+        def finish(batch: list[Chunked], future: Future[np.ndarray | None], reused: int) -> None:
             self._write(gen, batch, future.result())
-            tally.written(batch)
+            tally.written(batch, reused)
             # The manifest records progress: a killed build resumes after the last save (the
             # chunks written since are not in it, so they are deleted and redone). Saving after
             # every batch would rewrite the whole manifest O(articles) times per build; every
@@ -327,16 +334,20 @@ class IndexBuilder:
 
         report()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-embed") as pool:
-            pending: tuple[list[Chunked], Future[np.ndarray | None]] | None = None
+            pending: tuple[list[Chunked], Future[np.ndarray | None], int] | None = None
             for batch in self._batches(articles, tally):
                 texts = [embedding_text(a.title, c.text) for a, chunks in batch for c in chunks]
-                future = pool.submit(self._embed_texts, texts)
+                # Read here, before this batch's write deletes the old versions (and on this
+                # thread, the only one that talks to the store).
+                edited = [a.id for a, _ in batch if a.id in gen.manifest.articles]
+                stored = gen.stored_vectors(edited) if edited else {}
+                future = pool.submit(self._embed_texts, texts, stored)
                 if pending is not None:
                     finish(*pending)
-                pending = (batch, future)
+                pending = (batch, future, sum(text in stored for text in texts))
             if pending is not None:
                 finish(*pending)
-        return tally.chunk_ids
+        return tally
 
     def _keyword_index(
         self, gen: Generation, dropped: set[str], written: list[str], fresh: bool
@@ -372,8 +383,21 @@ class IndexBuilder:
         if batch:
             yield batch
 
-    def _embed_texts(self, texts: list[str]) -> np.ndarray | None:
-        return self.embedder.embed(texts) if texts else None
+    def _embed_texts(self, texts: list[str], stored: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The vectors of ``texts``: those in ``stored`` as they are, the rest embedded."""
+        if not texts:
+            return None
+        todo = [i for i, text in enumerate(texts) if text not in stored]
+        if len(todo) == len(texts):
+            return self.embedder.embed(texts)
+        dim = len(next(iter(stored.values())))
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if text in stored:
+                out[i] = stored[text]
+        if todo:
+            out[todo] = self.embedder.embed([texts[i] for i in todo])
+        return out
 
     def _write(self, gen: Generation, batch: list[Chunked], vectors: np.ndarray | None) -> None:
         """Store one embedded batch and record its articles in the (in-memory) manifest."""
@@ -407,14 +431,16 @@ class _Tally:
     chunks_chunked: int = 0
     articles_done: int = 0
     chunk_ids: list[str] = field(default_factory=list)  # written so far, in order
+    reused: int = 0  # of them, written with a stored vector
     manifest_saved: float = field(default_factory=time.monotonic)
 
     def chunked(self, chunks: int) -> None:
         self.articles_chunked += 1
         self.chunks_chunked += chunks
 
-    def written(self, batch: list[Chunked]) -> None:
+    def written(self, batch: list[Chunked], reused: int = 0) -> None:
         self.articles_done += len(batch)
+        self.reused += reused
         self.chunk_ids.extend(chunk.id for _, chunks in batch for chunk in chunks)
 
     def manifest_due(self) -> bool:

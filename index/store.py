@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from index.chunk import embedding_text
 from index.errors import (
     IndexLocked,
     IndexMissing,
@@ -291,6 +292,26 @@ class Generation:
                 # its own delete(ref_doc_id) filters on, one article a call).
                 part = ids[start : start + DELETE_CALL_ARTICLES]
                 self._collection.delete(where={"document_id": {"$in": part}})
+
+    def stored_vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these articles' chunks, by the text that was embedded (title
+        and chunk: :func:`index.chunk.embedding_text`). A vector depends on that text alone
+        (one model and chunking per generation), so an edited article's unchanged chunks can
+        keep theirs."""
+        ids = list(article_ids)
+        found: dict[str, np.ndarray] = {}
+        with self._server_errors():
+            for start in range(0, len(ids), DELETE_CALL_ARTICLES):
+                got = self._collection.get(
+                    where={"document_id": {"$in": ids[start : start + DELETE_CALL_ARTICLES]}},
+                    include=["documents", "metadatas", "embeddings"],
+                )
+                for doc, meta, vector in zip(
+                    got["documents"], got["metadatas"], got["embeddings"], strict=True
+                ):
+                    title = str((meta or {}).get("title") or "")
+                    found[embedding_text(title, doc or "")] = np.asarray(vector, dtype=np.float32)
+        return found
 
     def dense_search(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None

@@ -135,10 +135,12 @@ def _print_summary(report: BuildReport) -> None:
     if skipped:
         err_console().print(skipped, soft_wrap=True, markup=False)
     rate = f" ({report.chunks_per_second:.1f} chunks/s)" if report.embedded_chunks else ""
+    reused = f", {report.reused_chunks} kept" if report.reused_chunks else ""
     out.print(
         f"indexed: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.failed)} failed; "
-        f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f}s"
+        f"{report.chunks} chunks ({report.embedded_chunks} embedded{reused}) "
+        f"in {report.seconds:.1f}s"
         f"{rate} -> {report.location}"
     )
 

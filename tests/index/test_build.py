@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.build import IndexBuilder, plan_build
@@ -64,6 +65,56 @@ def test_changed_article_is_replaced_and_removed_one_deleted(
     keyword = KeywordIndex.load(gen.bm25_dir)
     assert keyword.search("zebra parade", 3)[0].chunk_id.startswith(edited.stem)
     assert len(keyword) == gen.count()
+
+
+def _vectors(store: IndexStore) -> dict[str, np.ndarray]:
+    got = store.open_current()._collection.get(include=["embeddings"])
+    return dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+
+
+def test_an_edited_article_embeds_only_the_chunks_whose_text_changed(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore, hash_embedder, tmp_path: Path
+):
+    builder.build([seed_dir])
+    edited = max(seed_dir.glob("*.txt"), key=lambda p: p.stat().st_size)
+    chunks_before = store.open_current().manifest.articles[edited.stem].chunks
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nUpdate: the zebra parade drew 77 zebras.\n",
+        encoding="utf-8",
+    )
+    before = hash_embedder.embedded
+    report = builder.build([seed_dir])
+    chunks_after = store.open_current().manifest.articles[edited.stem].chunks
+    assert (report.updated, report.unchanged) == (1, 4)
+    assert chunks_before > 2, "an article long enough to keep some chunks"
+    assert 0 < report.embedded_chunks < chunks_after
+    assert report.embedded_chunks + report.reused_chunks == chunks_after
+    assert hash_embedder.embedded - before == report.embedded_chunks
+    assert report.to_json()["reused_chunks"] == report.reused_chunks
+    # Every vector, kept or new, is the one a build from scratch gives that chunk.
+    fresh = IndexStore(tmp_path / "fresh")
+    IndexBuilder(fresh, hash_embedder, Chunker(180, 30), max_file_bytes=5_000_000).build([seed_dir])
+    kept, rebuilt = _vectors(store), _vectors(fresh)
+    assert kept.keys() == rebuilt.keys()
+    # (Chroma may hand back a vector renormalised: equal to a few units in the last place.)
+    assert all(np.allclose(kept[cid], rebuilt[cid], atol=1e-6) for cid in kept)
+    keyword = KeywordIndex.load(store.open_current().bm25_dir)
+    assert keyword.search("zebra parade", 3)[0].chunk_id.startswith(edited.stem)
+
+
+def test_a_new_headline_embeds_every_chunk_of_its_article_again(
+    builder: IndexBuilder, seed_dir: Path, store: IndexStore
+):
+    body = " ".join(f"Paragraph {n} tells of otter number {n} in the river." for n in range(150))
+    story = seed_dir / "otters.md"
+    story.write_text(f"# Otters return\n\n{body}\n", encoding="utf-8")
+    builder.build([seed_dir])
+    story.write_text(f"# Otters return to the Thames\n\n{body}\n", encoding="utf-8")
+    report = builder.build([seed_dir])
+    # Each chunk is embedded with its headline: none of the old vectors fits.
+    chunks = store.open_current().manifest.articles["otters"].chunks
+    assert chunks > 2 and report.updated == 1
+    assert (report.embedded_chunks, report.reused_chunks) == (chunks, 0)
 
 
 def test_articles_removed_together_are_deleted_in_calls_of_bounded_size(
