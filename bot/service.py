@@ -89,7 +89,8 @@ class QAService:
         else:
             answer = self.answerer.answer(query, passages, told=told)
         t2 = time.perf_counter()
-        notice = recency_notice(question, passages)
+        cited = [c.passage for c in answer.citations]
+        notice = recency_notice(question, passages, cited=cited)
         notices = [*answer.notices, notice] if notice else list(answer.notices)
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
         return replace(answer, question=question, notices=notices, timings_ms=timings)

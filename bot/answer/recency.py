@@ -10,17 +10,27 @@ from index.models import Passage
 
 
 def recency_notice(
-    question: str, passages: Sequence[Passage], *, today: date | None = None
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    cited: Sequence[Passage] = (),
+    today: date | None = None,
 ) -> str | None:
     """One line for time-sensitive questions: the archive only knows up to its newest article.
-    An article dated after ``today`` (default: the clock's) is a typo, never "the newest"."""
+
+    Dated by the articles the answer cites (``cited``), when it cites any: asked "who won this
+    year's prize", the answer is as fresh as its sources, and a newer article that merely
+    matched the search (on another story) is not what it is "as of". Otherwise (a refusal) by
+    the passages found. An article dated after ``today`` (default: the clock's) is a typo,
+    never "the newest"."""
     if not asks_about_now(question):
         return None
-    newest = newest_date((p.published for p in passages), until=today or date.today())
+    sources, kind = (cited, "cited") if cited else (passages, "matching")
+    newest = newest_date((p.published for p in sources), until=today or date.today())
     if newest is None:
         return "Note: the archive may be out of date, and these articles carry no dates."
-    title = next(p.title for p in passages if p.published == newest)
+    title = next(p.title for p in sources if p.published == newest)
     return (
-        f"Note: as of the newest matching article, {newest.isoformat()} "
+        f"Note: as of the newest {kind} article, {newest.isoformat()} "
         f"({title}); newer events are not in the archive."
     )

@@ -38,3 +38,15 @@ def test_undated_articles_say_so() -> None:
     assert notice == "Note: the archive may be out of date, and these articles carry no dates."
     only_future = recency_notice("Latest ferry news?", [_p("Typo", date(2099, 1, 1))], today=TODAY)
     assert only_future == notice
+
+
+def test_an_answer_is_dated_by_the_articles_it_cites() -> None:
+    cited = _p("Ferry strike", date(2026, 5, 9))
+    passages = [cited, _p("Regatta results", date(2026, 6, 1))]
+    notice = recency_notice("Is the ferry still on strike?", passages, cited=[cited], today=TODAY)
+    assert notice == (
+        "Note: as of the newest cited article, 2026-05-09 (Ferry strike); newer events are "
+        "not in the archive."
+    )
+    refused = recency_notice("Is the ferry still on strike?", passages, today=TODAY)
+    assert refused is not None and "newest matching article, 2026-06-01 (Regatta" in refused

@@ -59,7 +59,7 @@ def test_ask_defers_then_answers_with_markers_and_dated_sources(double, backend)
             assert stored.origin.user_id == 42 and stored.origin.guild_id == double.guild_id
 
             latest = await ask(double, "What is the latest on North Korean troops in Russia?")
-            assert latest.content.startswith("-# Note: as of the newest matching article")
+            assert latest.content.startswith("-# Note: as of the newest cited article")
 
     run(scenario())
 
