@@ -28,8 +28,9 @@ AS_JSON = typer.Option(False, "--json", help="Print JSON instead of formatted te
 
 
 def _require_text(value: str, what: str) -> str:
-    """An empty question would be answered "I couldn't find this": it is a usage error."""
-    if not value.strip():
+    """An empty question (or one of punctuation only: "?") would be answered "I couldn't find
+    this": it is a usage error."""
+    if not any(ch.isalnum() for ch in value):
         fail(f'{what} is empty: give it some words, e.g. newsdesk {what.split()[0]} "..."')
     return value
 

@@ -177,7 +177,7 @@ def test_symlink_loop_inside_a_folder_is_named_and_the_rest_indexed(
 
 
 @pytest.mark.parametrize("command", ["ask", "search"])
-@pytest.mark.parametrize("text", ["", "   "])
+@pytest.mark.parametrize("text", ["", "   ", " ?! "])
 def test_empty_question_is_a_usage_error(nd_app: App, command: str, text: str, capsys):
     result = run_cli(capsys, command, text, app=nd_app)
     assert result.code == 1
