@@ -268,10 +268,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         index_dir = args.index_dir or Path(tmp) / "index"
         note = index_dir.parent / f"{index_dir.name}-{CORPUS_NOTE}"
         built = None
+        noted = note.is_file()
         if index_dir.exists() and any(index_dir.iterdir()):
+            # An index built elsewhere has no note: its questions are those of the weeks asked for.
             weeks = (
                 json.loads(note.read_text())["weeks"]
-                if note.is_file()
+                if noted
                 else choose_weeks(args.weeks, args.week_list)
             )
         else:
@@ -306,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(machine_line(host))
     how = f"built in {built['build_s']} s" if built else "reused"
+    if not built and not noted:
+        how += f", not built by this script: questions of {len(weeks)} weeks"
     print(
         f"index: {m['newsdesk']['chunks']:,} chunks ({len(weeks)} weeks, {how}); embedder "
         f"{args.backend or 'default'}; {args.asks} timed asks after {args.warmup} warm-up, "
