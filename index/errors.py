@@ -37,6 +37,10 @@ class EmbedderUnavailable(IndexError_):
     """The embedding endpoint (NEWSDESK_LLM_BASE_URL) is down or answered with an error."""
 
 
+class UnknownPublisher(IndexError_):
+    """A search asked for a publisher no article of the index has (``--source``)."""
+
+
 class SourcesMissing(IndexError_):
     """Every path a build was given is missing: nothing is built, nothing is touched."""
 

@@ -325,7 +325,12 @@ class KeywordIndex:
         return out
 
     def search(
-        self, query: str, k: int, *, since_ord: int | None = None, publisher_key: str | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        since_ord: int | None = None,
+        publisher_keys: Sequence[str] = (),
     ) -> list[KeywordHit]:
         if self._retriever is None or not self.chunk_ids:
             return []
@@ -336,8 +341,8 @@ class KeywordIndex:
         mask = np.ones(len(self.chunk_ids), dtype=np.float32)
         if since_ord is not None:
             mask *= self._published >= since_ord
-        if publisher_key is not None:
-            mask *= self._publisher == publisher_key
+        if publisher_keys:
+            mask *= np.isin(self._publisher, list(publisher_keys))
         if not mask.any():
             return []
         k = min(k, int(mask.sum()))

@@ -42,10 +42,11 @@ import numpy as np
 
 from index.dates import asks_about_now, newest_date, years
 from index.embed import Embedder
+from index.errors import UnknownPublisher
 from index.keyword import KeywordIndex, tokenize_query
 from index.models import Passage
 from index.rank import LinearRanker, Signals, ranking
-from index.store import Generation, IndexStore, SearchFilters, check_model, normalise_publisher
+from index.store import Generation, IndexStore, SearchFilters, check_model, match_publishers
 
 logger = logging.getLogger(__name__)
 
@@ -383,6 +384,9 @@ class PassageCache:
         return out
 
 
+# Publishers an unknown-publisher error lists (an archive may have hundreds).
+PUBLISHERS_NAMED = 8
+
 # Chunks kept across questions: a few hundred questions' candidates (~25 MB at 16k chunks).
 PASSAGE_CACHE_SIZE = 1 << 14
 
@@ -408,6 +412,7 @@ class Searcher:
         self._gen: Generation | None = None
         self._keyword: KeywordIndex | None = None
         self._newest: date | None = None
+        self._publishers: frozenset[str] = frozenset()  # of the live generation's articles
         self._manifest_mtime = 0
         # Whether the keyword sidecar holds what the collection holds (no build under way or
         # interrupted since it was written): only then do ranking features read the
@@ -461,6 +466,9 @@ class Searcher:
         self._newest = newest_date(
             (a.published for aid, a in gen.manifest.articles.items() if aid not in future),
             until=built,
+        )
+        self._publishers = frozenset(
+            a.publisher for a in gen.manifest.articles.values() if a.publisher
         )
         logger.debug("searching generation %s built %s", gen.name, gen.manifest.built_at)
         return gen
@@ -520,9 +528,9 @@ class Searcher:
         cfg = self.fusion
         n = max(cfg.candidates, 3 * k)
         vector = self.embedder.embed([query])[0]
-        publisher_key = normalise_publisher(filters.source) if filters.source else None
+        publishers = filters.publisher_keys
         keyword = self._keyword.search(
-            query, n, since_ord=_ordinal(filters.since), publisher_key=publisher_key
+            query, n, since_ord=_ordinal(filters.since), publisher_keys=publishers
         )
         # The archive's newest date, when the query asks about the present (no earlier year).
         now = present_of(query, self._newest)
@@ -534,7 +542,7 @@ class Searcher:
             if filters.since is not None:
                 since = max(since, filters.since)
             recent = self._keyword.search(
-                query, n, since_ord=since.toordinal(), publisher_key=publisher_key
+                query, n, since_ord=since.toordinal(), publisher_keys=publishers
             )
             recent_ids = [h.chunk_id for h in recent]
         keyword_ids = [h.chunk_id for h in keyword]
@@ -606,8 +614,28 @@ class Searcher:
     ) -> list[Passage]:
         """``k`` passages, best first; each quotes at least ``min_chunks`` chunks of its
         article where it has them (default: the fusion config's)."""
+        filters = self.resolve(filters or SearchFilters())
         retrieved = self.retrieve(query, k, filters)
         return self.passages(retrieved, self.ranked(retrieved), k, filters, min_chunks=min_chunks)
+
+    def resolve(self, filters: SearchFilters) -> SearchFilters:
+        """``filters`` with the publisher a person named ("USA Today", "usatoday") matched to
+        the index's own ("www.usatoday.com"); :class:`UnknownPublisher`, naming the index's
+        publishers, when none matches."""
+        if not filters.source or filters.publishers:
+            return filters
+        self.generation()
+        keys = match_publishers(filters.source, self._publishers)
+        if not keys:
+            known = sorted(self._publishers, key=str.lower)
+            shown = ", ".join(known[:PUBLISHERS_NAMED]) + (
+                ", ..." if len(known) > PUBLISHERS_NAMED else ""
+            )
+            raise UnknownPublisher(
+                f"no article in the index is from “{filters.source}”"
+                + (f": its publishers are {shown}" if known else ": its articles name no publisher")
+            )
+        return replace(filters, publishers=keys)
 
     def passages(
         self,

@@ -21,7 +21,7 @@ import math
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -105,18 +105,29 @@ class Manifest(BaseModel):
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Optional restrictions for a search: articles published on/after ``since``, one publisher."""
+    """Optional restrictions for a search: articles published on/after ``since``, one publisher
+    (``source``, as a person wrote it). ``publishers``: the index's own publisher keys that
+    ``source`` names (:func:`match_publishers`), once a searcher has resolved it; until then
+    ``source`` is taken as written."""
 
     since: date | None = None
     source: str | None = None
+    publishers: tuple[str, ...] = ()
+
+    @property
+    def publisher_keys(self) -> tuple[str, ...]:
+        if self.publishers:
+            return self.publishers
+        return (normalise_publisher(self.source),) if self.source else ()
 
     def to_where(self) -> dict[str, Any] | None:
         """The same restriction as a Chroma ``where`` clause (None: no restriction)."""
         clauses: list[dict[str, Any]] = []
         if self.since:
             clauses.append({"published_ord": {"$gte": self.since.toordinal()}})
-        if self.source:
-            clauses.append({"publisher_key": {"$eq": normalise_publisher(self.source)}})
+        keys = self.publisher_keys
+        if keys:
+            clauses.append({"publisher_key": {"$in": list(keys)}})
         if len(clauses) > 1:
             return {"$and": clauses}
         return clauses[0] if clauses else None
@@ -124,14 +135,54 @@ class SearchFilters:
     def admits(self, passage: Passage) -> bool:
         if self.since and (passage.published is None or passage.published < self.since):
             return False
-        return not (
-            self.source
-            and normalise_publisher(passage.publisher or "") != normalise_publisher(self.source)
-        )
+        keys = self.publisher_keys
+        return not keys or normalise_publisher(passage.publisher or "") in keys
 
 
 def normalise_publisher(name: str) -> str:
     return " ".join(name.lower().split())
+
+
+# Letters a publisher's name must give before it is matched as the start of one ("usat").
+MIN_PUBLISHER_PREFIX = 4
+
+# Second-level labels under a country's domain: "theweek.co.uk" is the site "theweek".
+_SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gov", "net", "org"})
+
+
+def site_name(publisher: str) -> str:
+    """A publisher reduced to letters and digits, a web address to its site's own name:
+    "www.usatoday.com", "USA Today" and "usatoday" are all "usatoday"; "edition.cnn.com" is
+    "cnn"."""
+    low = publisher.strip().lower()
+    if low and " " not in low and "." in low:
+        labels = [label for label in low.split("//")[-1].split("/")[0].split(".") if label]
+        if len(labels) >= 2:
+            country = len(labels[-1]) == 2
+            labels.pop()  # .com, .uk
+            if country and len(labels) >= 2 and labels[-1] in _SECOND_LEVEL:
+                labels.pop()
+        low = labels[-1] if labels else low
+    return "".join(ch for ch in low if ch.isalnum())
+
+
+def match_publishers(wanted: str, publishers: Iterable[str]) -> tuple[str, ...]:
+    """The keys (:func:`normalise_publisher`) of the ``publishers`` that ``wanted`` names: the
+    one written the same way (case and spacing aside); else every one with the same
+    :func:`site_name` ("cnn" names www.cnn.com and edition.cnn.com); else, for four letters
+    or more, every one whose site name starts with it ("Euromaidan": Euromaidan Press). Empty
+    when none does."""
+    key = normalise_publisher(wanted)
+    keys = {normalise_publisher(p) for p in publishers if p}
+    if key in keys:
+        return (key,)
+    site = site_name(wanted)
+    if not site:
+        return ()
+    same = tuple(sorted(k for k in keys if site_name(k) == site))
+    if same or len(site) < MIN_PUBLISHER_PREFIX:
+        return same
+    return tuple(sorted(k for k in keys if site_name(k).startswith(site)))
 
 
 def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:

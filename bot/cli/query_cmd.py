@@ -22,7 +22,9 @@ SINCE = typer.Option(
     None, "--since", help="Only articles published on or after this date (YYYY-MM-DD)."
 )
 SOURCE = typer.Option(
-    None, "--source", help="Only articles from this publisher (case-insensitive)."
+    None,
+    "--source",
+    help="Only articles from this publisher: as stored, or its site's name (usatoday).",
 )
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of formatted text.")
 

@@ -93,6 +93,11 @@ def test_search_stats_help(double, backend):
             (bad,) = await inter.wait(1)
             assert bad.ephemeral and "since" in bad.content and "2025-06-04" in bad.content
 
+            inter = await double.command("search", query="troops", source="Reuters")
+            deferral, unknown = await inter.wait(2)
+            assert deferral.is_deferral and unknown.ephemeral
+            assert "“Reuters”" in unknown.content and "UPI" in unknown.content
+
             inter = await double.command("stats")
             _, stats = await inter.wait(2)
             text = stats.text()
