@@ -20,7 +20,7 @@ from rich.text import Text
 from bot.answer.models import Answer
 from bot.conversation import Conversation
 from bot.render import render_sources, render_terminal
-from config.settings import ConfigError
+from config.errors import ConfigError
 from index.errors import IndexError_
 
 logger = logging.getLogger(__name__)

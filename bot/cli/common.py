@@ -8,14 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import IntEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from bot.app import App
-from config.settings import ConfigError, load_settings
+from config.errors import ConfigError
 from index.errors import IndexError_
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 class ExitCode(IntEnum):
@@ -37,6 +39,10 @@ def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
 
 def get_app(ctx: typer.Context, **overrides: Any) -> App:
     """Build settings once per invocation (flags > env > .env > defaults) and the App around them."""
+    # Imported here: the settings model (pydantic) is not needed for `--help` or a usage error.
+    from bot.app import App
+    from config.settings import load_settings
+
     root = ctx.find_root()
     obj = root.obj or {}
     if "app" not in obj:

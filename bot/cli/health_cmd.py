@@ -14,10 +14,11 @@ import typer
 from rich.console import Console
 
 from bot.cli.common import ExitCode, print_json
-from config.settings import ConfigError, Settings, load_settings
+from config.errors import ConfigError
 from index.errors import IndexError_
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from index.store import IndexStore
 
 
@@ -36,6 +37,8 @@ def _settings(ctx: typer.Context) -> tuple[Settings | None, Check]:
     app = obj.get("app")
     if app is not None:
         return app.settings, Check("settings", True, "valid")
+    from config.settings import load_settings
+
     try:
         settings = load_settings(**obj.get("overrides", {}))
     except ConfigError as exc:

@@ -10,7 +10,7 @@ import typer
 
 from bot.cli import discord_cmd, health_cmd, index_cmd, query_cmd
 from bot.cli.common import ExitCode, err_console
-from config.settings import ConfigError
+from config.errors import ConfigError
 from index.errors import IndexError_
 
 logger = logging.getLogger(__name__)
