@@ -68,7 +68,8 @@ MANIFEST_VERSION = 1
 # chromadb's own API path; the heartbeat answers without auth on every 1.x server.
 HEARTBEAT_PATH = "/api/v2/heartbeat"
 DEFAULT_CHROMA_TIMEOUT_S = 5.0
-DELETE_CALL_ARTICLES = 500  # articles per Chroma delete call (bounded: one query, not a huge one)
+# Articles per Chroma delete or get call (bounded: one query, not a huge one).
+ARTICLES_PER_CALL = 500
 
 
 class ArticleEntry(BaseModel):
@@ -137,6 +138,15 @@ class SearchFilters:
             return False
         keys = self.publisher_keys
         return not keys or normalise_publisher(passage.publisher or "") in keys
+
+
+def _of_articles(article_ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Chroma ``where`` clauses selecting these articles' chunks, ARTICLES_PER_CALL a clause.
+    "document_id": the key ChromaVectorStore gives a node's source article (what its own
+    delete(ref_doc_id) filters on, one article a call)."""
+    ids = list(article_ids)
+    for start in range(0, len(ids), ARTICLES_PER_CALL):
+        yield {"document_id": {"$in": ids[start : start + ARTICLES_PER_CALL]}}
 
 
 def normalise_publisher(name: str) -> str:
@@ -336,26 +346,20 @@ class Generation:
         """Remove every chunk of these articles, a few hundred articles per call: a call costs
         about as much for 100 articles as for one (~3 ms at 6,000 chunks), and a build deletes
         each article it writes (clearing an old version or a killed build's half-written one)."""
-        ids = list(article_ids)
         with self._server_errors():
-            for start in range(0, len(ids), DELETE_CALL_ARTICLES):
-                # "document_id": the key ChromaVectorStore gives a node's source article (what
-                # its own delete(ref_doc_id) filters on, one article a call).
-                part = ids[start : start + DELETE_CALL_ARTICLES]
-                self._collection.delete(where={"document_id": {"$in": part}})
+            for where in _of_articles(article_ids):
+                self._collection.delete(where=where)
 
     def stored_vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these articles' chunks, by the text that was embedded (title
         and chunk: :func:`index.chunk.embedding_text`). A vector depends on that text alone
         (one model and chunking per generation), so an edited article's unchanged chunks can
         keep theirs."""
-        ids = list(article_ids)
         found: dict[str, np.ndarray] = {}
         with self._server_errors():
-            for start in range(0, len(ids), DELETE_CALL_ARTICLES):
+            for where in _of_articles(article_ids):
                 got = self._collection.get(
-                    where={"document_id": {"$in": ids[start : start + DELETE_CALL_ARTICLES]}},
-                    include=["documents", "metadatas", "embeddings"],
+                    where=where, include=["documents", "metadatas", "embeddings"]
                 )
                 for doc, meta, vector in zip(
                     got["documents"], got["metadatas"], got["embeddings"], strict=True

@@ -126,7 +126,7 @@ def test_articles_removed_together_are_deleted_in_calls_of_bounded_size(
         path.unlink()
     calls: list[object] = []
     collection = store.open_current()._collection
-    monkeypatch.setattr("index.store.DELETE_CALL_ARTICLES", 2)  # three articles: two calls
+    monkeypatch.setattr("index.store.ARTICLES_PER_CALL", 2)  # three articles: two calls
     original = type(collection).delete
     monkeypatch.setattr(
         type(collection),
