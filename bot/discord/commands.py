@@ -25,7 +25,7 @@ from bot.discord.render import (
 )
 from bot.discord.tree import UserFacingError, safe_send
 from bot.discord.views import answer_view, origin_of
-from index.errors import IndexError_
+from index.errors import IndexError_, UnknownPublisher
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsdeskBot
@@ -105,7 +105,10 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
         request = SearchRequest(query, k, _parse_since(since), (source or "").strip()[:100] or None)
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
-        passages = await bot.compute(bot.backend.search, request)
+        try:
+            passages = await bot.compute(bot.backend.search, request)
+        except UnknownPublisher as exc:  # a source the archive lacks: say which it has
+            raise UserFacingError(str(exc)) from exc
         await safe_send(interaction, render_search(query, passages))
 
     @app_commands.command(

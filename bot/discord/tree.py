@@ -17,7 +17,6 @@ import discord
 from discord import app_commands
 
 from bot.discord.render import Reply
-from index.errors import UnknownPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ def explain(error: BaseException) -> str | None:
         return f"You need the {perms.title()} permission for this command."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works in a server, not in direct messages."
-    if isinstance(error, UserFacingError | UnknownPublisher):
+    if isinstance(error, UserFacingError):
         return str(error)
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
