@@ -26,6 +26,7 @@ import numpy as np
 
 from index.chunk import embedding_text
 from index.models import Passage
+from index.publishers import normalise_publisher
 from index.stemmer import snowball
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,12 @@ def _row(p: Passage) -> tuple[str, str, int, str]:
     """What the index keeps of a chunk: id, indexed text, publication ordinal (-1: undated),
     publisher key."""
     published = p.published.toordinal() if p.published else -1
-    publisher = " ".join((p.publisher or "").lower().split())
-    return p.chunk_id, embedding_text(p.title, p.text), published, publisher
+    return (
+        p.chunk_id,
+        embedding_text(p.title, p.text),
+        published,
+        normalise_publisher(p.publisher or ""),
+    )
 
 
 def _record(p: Passage) -> bytes:

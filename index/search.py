@@ -45,8 +45,9 @@ from index.embed import Embedder
 from index.errors import UnknownPublisher
 from index.keyword import KeywordIndex, tokenize_query
 from index.models import Passage
+from index.publishers import match_publishers
 from index.rank import LinearRanker, Signals, ranking
-from index.store import Generation, IndexStore, SearchFilters, check_model, match_publishers
+from index.store import Generation, IndexStore, SearchFilters, check_model
 
 logger = logging.getLogger(__name__)
 

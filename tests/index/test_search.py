@@ -32,7 +32,7 @@ from index.search import (
     shingles,
     weight_by_recency,
 )
-from index.store import IndexStore, SearchFilters, match_publishers, site_name
+from index.store import IndexStore, SearchFilters
 from tests.conftest import SEED_DIR, index_records
 
 
@@ -239,33 +239,6 @@ def test_a_publisher_is_found_by_the_name_a_person_gives(searcher: Searcher):
     assert euromaidan and {p.publisher for p in euromaidan} == {"Euromaidan Press"}
     with pytest.raises(UnknownPublisher, match=r"“Reuters”: its publishers are .*UPI"):
         searcher.search("troops", k=10, filters=SearchFilters(source="Reuters"))
-
-
-@pytest.mark.parametrize(
-    ("wanted", "found"),
-    [
-        ("USA Today", ("www.usatoday.com",)),
-        ("usatoday", ("www.usatoday.com",)),
-        ("https://www.usatoday.com/story/x", ("www.usatoday.com",)),
-        ("The Week", ("www.theweek.co.uk",)),
-        ("cnn", ("edition.cnn.com", "www.cnn.com")),
-        ("  www.CNN.com ", ("www.cnn.com",)),  # written as stored: that one only
-        ("usat", ("www.usatoday.com",)),  # the start of a name, from four letters
-        ("usa", ()),
-        ("Reuters", ()),
-        ("?", ()),
-    ],
-)
-def test_match_publishers(wanted: str, found: tuple[str, ...]):
-    publishers = ["www.usatoday.com", "www.cnn.com", "edition.cnn.com", "www.theweek.co.uk", ""]
-    assert match_publishers(wanted, publishers) == found
-
-
-def test_site_names():
-    assert site_name("www.usatoday.com") == site_name("USA Today") == "usatoday"
-    assert site_name("news.bbc.co.uk") == "bbc"
-    assert site_name("Euromaidan Press") == "euromaidanpress"
-    assert site_name("example.org") == "example"
 
 
 def test_searcher_follows_a_rebuild_swap(tmp_path: Path, minilm):
