@@ -52,3 +52,21 @@ def match_publishers(wanted: str, publishers: Iterable[str]) -> tuple[str, ...]:
     if same or len(site) < MIN_PUBLISHER_PREFIX:
         return same
     return tuple(sorted(k for k in keys if site_name(k).startswith(site)))
+
+
+def suggest_publishers(typed: str, publishers: Iterable[str], limit: int = 25) -> list[str]:
+    """Up to ``limit`` of ``publishers`` for someone who has typed ``typed`` (a Discord
+    autocomplete): those whose name or site name starts with it first, then those that contain
+    it, each group in alphabetical order; everything, alphabetically, for nothing typed."""
+    names = sorted({p for p in publishers if p}, key=lambda p: (p.lower(), p))
+    key, site = normalise_publisher(typed), site_name(typed)
+    if not key:
+        return names[:limit]
+    starts, contains = [], []
+    for name in names:
+        low, own = normalise_publisher(name), site_name(name)
+        if low.startswith(key) or (site and own.startswith(site)):
+            starts.append(name)
+        elif key in low or (site and site in own):
+            contains.append(name)
+    return (starts + contains)[:limit]

@@ -619,16 +619,21 @@ class Searcher:
         retrieved = self.retrieve(query, k, filters)
         return self.passages(retrieved, self.ranked(retrieved), k, filters, min_chunks=min_chunks)
 
+    def publishers(self) -> frozenset[str]:
+        """The publishers the live generation's articles name (as stored)."""
+        self.generation()
+        return self._publishers
+
     def resolve(self, filters: SearchFilters) -> SearchFilters:
         """``filters`` with the publisher a person named ("USA Today", "usatoday") matched to
         the index's own ("www.usatoday.com"); :class:`UnknownPublisher`, naming the index's
         publishers, when none matches."""
         if not filters.source or filters.publishers:
             return filters
-        self.generation()
-        keys = match_publishers(filters.source, self._publishers)
+        publishers = self.publishers()
+        keys = match_publishers(filters.source, publishers)
         if not keys:
-            known = sorted(self._publishers, key=str.lower)
+            known = sorted(publishers, key=str.lower)
             shown = ", ".join(known[:PUBLISHERS_NAMED]) + (
                 ", ..." if len(known) > PUBLISHERS_NAMED else ""
             )

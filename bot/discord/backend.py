@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.discord.feedback import FeedbackStore
 from bot.discord.render import IndexStats, ReindexSummary
+from index.publishers import suggest_publishers
 
 if TYPE_CHECKING:
     from bot.answer.models import Answer
     from bot.app import App
     from index.models import Passage
-    from index.store import ArticleEntry
+    from index.store import ArticleEntry, SearchFilters
 
 logger = logging.getLogger(__name__)
 
@@ -79,20 +80,29 @@ class Backend:
         retrieval_query: str | None = None,
         told: Collection[str] = (),
         about: str | None = None,
+        filters: SearchFilters | None = None,
     ) -> Answer:
         return self._retrying(
             lambda: self.app.qa.ask(
-                question, retrieval_query=retrieval_query, told=told, about=about
+                question,
+                retrieval_query=retrieval_query,
+                told=told,
+                about=about,
+                filters=filters,
             )
         )
 
     def search(self, request: SearchRequest) -> list[Passage]:
-        from index.store import SearchFilters
+        from index.store import SearchFilters  # Chroma's import: not before a search needs it
 
         filters = SearchFilters(since=request.since, source=request.source)
         return self._retrying(
             lambda: self.app.qa.search(request.query, k=request.k, filters=filters)
         )
+
+    def publishers(self, typed: str) -> list[str]:
+        """The index's publishers to offer someone typing ``typed`` (Discord's limit: 25)."""
+        return suggest_publishers(typed, self.app.searcher.publishers(), limit=25)
 
     def stats(self) -> IndexStats:
         manifest = self.app.store.open_current().manifest

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import discord
 
@@ -34,6 +34,9 @@ from bot.discord.render import ReindexSummary, Reply, render_answer
 from bot.discord.tree import NewsdeskTree, to_discord_kwargs
 from bot.discord.views import DYNAMIC_ITEMS, answer_view
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    from index.store import SearchFilters
 
 logger = logging.getLogger(__name__)
 
@@ -179,9 +182,15 @@ class NewsdeskBot(discord.AutoShardedClient):
 
     # -- answering --------------------------------------------------------------------------
     async def answer_question(
-        self, question: str, origin: Origin, thread: ThreadConversation | None = None
+        self,
+        question: str,
+        origin: Origin,
+        thread: ThreadConversation | None = None,
+        *,
+        filters: SearchFilters | None = None,
     ) -> tuple[Answer, str]:
         """Answer (in ``thread``'s conversation if given), store it; returns (answer, id).
+        ``filters`` (dates, publisher) narrow this question's search only.
 
         The caller holds ``thread.lock``, so the conversation's turns do not interleave.
         """
@@ -190,7 +199,12 @@ class NewsdeskBot(discord.AutoShardedClient):
         told = conversation.told(question) if conversation else ()
         about = conversation.referenced_article(question) if conversation else None
         answer = await self.compute(
-            self.backend.ask, question, retrieval_query=retrieval_query, told=told, about=about
+            self.backend.ask,
+            question,
+            retrieval_query=retrieval_query,
+            told=told,
+            about=about,
+            filters=filters,
         )
         if conversation is not None:
             unknown = [

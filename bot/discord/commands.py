@@ -26,6 +26,7 @@ from bot.discord.render import (
 from bot.discord.tree import UserFacingError, safe_send
 from bot.discord.views import answer_view, origin_of
 from index.errors import IndexError_, UnknownPublisher
+from index.store import SearchFilters
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsdeskBot
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 QUESTION_MAX = 500
+SOURCE_MAX = 100
 T = TypeVar("T")
 
 
@@ -67,20 +69,52 @@ def _parse_since(value: str | None) -> date | None:
         ) from None
 
 
+def _source(value: str | None) -> str | None:
+    return (value or "").strip()[:SOURCE_MAX] or None
+
+
+async def publisher_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for ``source``: the index's publishers that match what is typed so far.
+    Nothing to offer (no index yet, the server away) is an empty list, not an error."""
+    bot = _bot(interaction)
+    try:
+        names = await bot.io(bot.backend.publishers, current[:SOURCE_MAX])
+    except IndexError_ as exc:
+        logger.info("no publishers to suggest: %s", exc)
+        return []
+    # Discord takes a choice's name and value of at most 100 characters.
+    return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+
+
 def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
     """Fresh command objects for one client."""
 
     @app_commands.command(name="ask", description="Ask the news archive; every claim is cited.")
-    @app_commands.describe(question="Your question, e.g. “How many shells has North Korea sent?”")
+    @app_commands.describe(
+        question="Your question, e.g. “How many shells has North Korea sent?”",
+        since="Only articles published on or after this date (YYYY-MM-DD)",
+        source="Only articles from this publisher, e.g. UPI",
+    )
+    @app_commands.autocomplete(source=publisher_choices)
     @cooldown("ask")
     async def ask(
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, QUESTION_MAX],
+        since: str | None = None,
+        source: str | None = None,
     ) -> None:
+        filters = SearchFilters(since=_parse_since(since), source=_source(source))
         # First, within Discord's 3 seconds: retrieval and answering take longer on a busy box.
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
-        answer, answer_id = await bot.answer_question(question, origin_of(interaction))
+        try:
+            answer, answer_id = await bot.answer_question(
+                question, origin_of(interaction), filters=filters
+            )
+        except UnknownPublisher as exc:  # a source the archive lacks: say which it has
+            raise UserFacingError(str(exc)) from exc
         await safe_send(
             interaction,
             render_answer(answer),
@@ -94,6 +128,7 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
         since="Only articles published on or after this date (YYYY-MM-DD)",
         source="Only articles from this publisher, e.g. UPI",
     )
+    @app_commands.autocomplete(source=publisher_choices)
     @cooldown("search")
     async def search(
         interaction: discord.Interaction,
@@ -102,7 +137,7 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
         since: str | None = None,
         source: str | None = None,
     ) -> None:
-        request = SearchRequest(query, k, _parse_since(since), (source or "").strip()[:100] or None)
+        request = SearchRequest(query, k, _parse_since(since), _source(source))
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
         try:

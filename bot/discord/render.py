@@ -483,8 +483,9 @@ HELP_TEXT = """\
 I answer questions about the news archive. Every claim carries a numbered citation [n]; the \
 sources below the answer show each article's title (linked), publisher, date and the quoted line.
 
-**Ask**: `/ask question:` — or mention me with a question. If the archive does not hold the \
-answer I say so and list the nearest articles.
+**Ask**: `/ask question: [since] [source]` — or mention me with a question. If the archive \
+does not hold the answer I say so and list the nearest articles. `since` and `source` narrow \
+that one question; `source` suggests the archive's publishers as you type.
 **Search**: `/search query: [k] [since] [source]` — ranked passages with dates, no answer.
 **Stats**: `/stats` — how many articles, their dates, the model, the last build.
 **Reindex**: `/reindex` — admins (Manage Server) pick up new or changed articles.

@@ -6,7 +6,7 @@ import pytest
 
 from index.keyword import KeywordIndex
 from index.models import Passage
-from index.publishers import match_publishers, normalise_publisher, site_name
+from index.publishers import match_publishers, normalise_publisher, site_name, suggest_publishers
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,30 @@ def test_the_keyword_index_files_a_publisher_under_the_stores_key():
     )
     hits = index.search("ferry strike", 5, publisher_keys=[normalise_publisher("the week")])
     assert [h.chunk_id for h in hits] == ["a1:0"]
+
+
+def test_suggestions_put_names_that_start_with_the_typed_text_first():
+    publishers = ["www.usatoday.com", "UPI", "Euromaidan Press", "The Sun", "sun-times.com", ""]
+    assert suggest_publishers("", publishers) == [
+        "Euromaidan Press",
+        "sun-times.com",
+        "The Sun",
+        "UPI",
+        "www.usatoday.com",
+    ]
+    # Starts with it (as written or as a site: usatoday), then contains it.
+    assert suggest_publishers("u", publishers) == [
+        "UPI",
+        "www.usatoday.com",
+        "Euromaidan Press",
+        "sun-times.com",
+        "The Sun",
+    ]
+    assert suggest_publishers("sun", publishers) == ["sun-times.com", "The Sun"]
+    assert suggest_publishers("USA To", publishers) == ["www.usatoday.com"]
+    assert suggest_publishers("reuters", publishers) == []
+    assert suggest_publishers("", [f"p{i:02d}" for i in range(40)], limit=3) == [
+        "p00",
+        "p01",
+        "p02",
+    ]

@@ -313,6 +313,25 @@ class DiscordDouble:
         await self.dispatch("INTERACTION_CREATE", payload)
         return Interaction(payload, self)
 
+    async def autocomplete(
+        self, name: str, focused: str, user_id: int = 42, **options: Any
+    ) -> Interaction:
+        """Dispatch an autocomplete request for ``/name``: ``focused`` is the option being
+        typed, ``options`` what has been typed so far (strings)."""
+        typed = [
+            {
+                "name": key,
+                "type": 3,
+                "value": value,
+                **({"focused": True} if key == focused else {}),
+            }
+            for key, value in options.items()
+        ]
+        data = {"id": str(self.next_id()), "name": name, "type": 1, "options": typed}
+        payload = self._interaction(4, data, user_id, MEMBER_PERMISSIONS)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return Interaction(payload, self)
+
     async def press(
         self, message: dict[str, Any], custom_id: str, user_id: int = 42
     ) -> Interaction:

@@ -111,6 +111,59 @@ def test_search_stats_help(double, backend):
     run(scenario())
 
 
+def test_ask_narrowed_to_a_publisher_and_source_suggestions(double, backend):
+    async def scenario() -> None:
+        async with double.serving(), running_bot(double, backend):
+            # Unnarrowed, UPI's article answers; narrowed to Stern, only Stern's may be cited.
+            inter = await double.command("ask", question=SHELLS, source="stern")
+            (answer,) = await inter.followups(1)
+            assert "[1]" in answer.content and "9 million" not in answer.content
+            assert answer.embeds and all("Stern · " in e["description"] for e in answer.embeds)
+
+            # Nothing after the made-up festival article's date but itself: a refusal.
+            inter = await double.command("ask", question=SHELLS, since="2099-01-01")
+            (none,) = await inter.followups(1)
+            assert "couldn't find" in none.content.lower()
+
+            inter = await double.command("ask", question=SHELLS, source="Reuters")
+            deferral, unknown = await inter.wait(2)
+            assert deferral.is_deferral and unknown.ephemeral
+            assert "“Reuters”" in unknown.content and "Harbour Gazette" in unknown.content
+
+            inter = await double.command("ask", question=SHELLS, since="last week")
+            (bad,) = await inter.wait(1)
+            assert bad.ephemeral and "since" in bad.content
+
+            for command, typed, expected in [
+                ("search", "u", ["UPI", "Euromaidan Press", "Harbour Gazette"]),  # starts, contains
+                ("ask", "harb", ["Harbour Gazette"]),
+                ("ask", "reuters", []),
+            ]:
+                options = {"query" if command == "search" else "question": "troops"}
+                inter = await double.autocomplete(command, "source", **options, source=typed)
+                (choices,) = await inter.wait(1)
+                assert choices.body["type"] == 8  # an autocomplete result
+                names = [c["name"] for c in choices.body["data"]["choices"]]
+                assert names == expected, (command, typed, names)
+
+    run(scenario())
+
+
+def test_source_suggestions_before_any_index_are_empty_not_an_error(double, tmp_path, minilm):
+    from config.settings import load_settings
+
+    settings = load_settings(index_dir=tmp_path / "index", articles_dir=tmp_path / "none")
+    empty = Backend(App(settings, embedder_override=minilm), FeedbackStore(tmp_path / "f.db"))
+
+    async def scenario() -> None:
+        async with double.serving(), running_bot(double, empty):
+            inter = await double.autocomplete("search", "source", query="troops", source="u")
+            (choices,) = await inter.wait(1)
+            assert choices.body == {"type": 8, "data": {"choices": []}}
+
+    run(scenario())
+
+
 def test_buttons_work_and_votes_persist_across_a_restart(double, backend, seed_app, tmp_path):
     async def scenario() -> None:
         async with double.serving():
