@@ -138,12 +138,22 @@ def evaluate(
     console.print(json.dumps(totals, indent=1))
 
 
-def chat(ctx: typer.Context) -> None:
-    """Multi-turn chat (REPL). Follow-ups use the conversation; /help lists commands."""
+def chat(
+    ctx: typer.Context,
+    since: str | None = SINCE,
+    source: str | None = SOURCE,
+) -> None:
+    """Multi-turn chat (REPL). Follow-ups use the conversation; /help lists commands.
+    --since / --source narrow every question of the conversation."""
     from bot.conversation import Conversation
     from bot.repl import run_repl
 
     nd = get_app(ctx)
+    filters = _filters(since, source)
+    with user_errors():
+        # Fail before the first prompt with no usable index, or a source no article has.
+        nd.searcher.generation()
+        filters = nd.searcher.resolve(filters)
 
     def ask_in_conversation(question: str, conversation: Conversation):  # noqa: ANN202
         # Errors go to the REPL loop, which prints known ones on one line and keeps going.
@@ -152,10 +162,9 @@ def chat(ctx: typer.Context) -> None:
             retrieval_query=conversation.retrieval_query(question),
             told=conversation.told(question),
             about=conversation.referenced_article(question),
+            filters=filters,
         )
 
-    with user_errors():
-        nd.searcher.generation()  # fail before the first prompt if there is no usable index
     raise typer.Exit(run_repl(ask_in_conversation, console=Console(highlight=False)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -123,6 +124,24 @@ def test_chat_transcript_with_follow_up_and_stable_numbers(seed_app: App, capsys
     assert more and "[1]" in more and more != first, result.out
     sources_for_1 = {line for line in result.out.splitlines() if line.startswith("[1] ")}
     assert len(sources_for_1) == 1, sources_for_1
+
+
+def test_chat_narrowed_to_one_publisher_for_the_whole_conversation(
+    seed_app: App, capsys, monkeypatch
+):
+    # Unnarrowed, UPI's article answers the first question with "9 million".
+    script = "How many artillery shells has North Korea sent?\nand what did Shoigu say?\n/quit\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(script))
+    result = run_cli(capsys, "chat", "--source", "stern", app=seed_app)
+    assert result.code == 0, result.err
+    answers = _answers(result.out)
+    assert len(answers) == 2 and "9 million" not in answers[0], result.out
+    cited = [line for line in result.out.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert cited and all("Stern" in line for line in cited), cited
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("anything\n/quit\n"))
+    result = run_cli(capsys, "chat", "--source", "Reuters", app=seed_app)
+    assert result.code == 1 and "“Reuters”" in result.err and "UPI" in result.err
 
 
 def test_chat_tell_me_more_brings_new_lines(seed_app: App, capsys, monkeypatch):
