@@ -11,9 +11,8 @@ from typing import Protocol
 from bot.answer.confidence import RefusalModel
 from bot.answer.models import Answer
 from bot.answer.recency import recency_notice
-from index.models import Passage
+from index.models import Passage, SearchFilters
 from index.search import Searcher
-from index.store import SearchFilters
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Domain values that flow one way: files -> Article -> Chunk -> Passage.
+"""Domain values that flow one way: files -> Article -> Chunk -> Passage; and the
+SearchFilters a question may carry (dates, publisher).
 
 Each carries the source metadata (article id, title, url, date, publisher, path, offsets) all the
 way to the rendered citation, so nothing downstream has to look it up again.
@@ -9,6 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from index.publishers import normalise_publisher
 
 
 def content_hash(*parts: str) -> str:
@@ -118,3 +122,40 @@ class Passage:
             "end": self.end,
             "score": round(self.score, 4),
         }
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Optional restrictions for a search: articles published on/after ``since``, one publisher
+    (``source``, as a person wrote it). Chroma-free, so front ends build one without
+    importing the store. ``publishers``: the index's own publisher keys that
+    ``source`` names (:func:`index.publishers.match_publishers`), once a searcher has resolved it; until then
+    ``source`` is taken as written."""
+
+    since: date | None = None
+    source: str | None = None
+    publishers: tuple[str, ...] = ()
+
+    @property
+    def publisher_keys(self) -> tuple[str, ...]:
+        if self.publishers:
+            return self.publishers
+        return (normalise_publisher(self.source),) if self.source else ()
+
+    def to_where(self) -> dict[str, Any] | None:
+        """The same restriction as a Chroma ``where`` clause (None: no restriction)."""
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"published_ord": {"$gte": self.since.toordinal()}})
+        keys = self.publisher_keys
+        if keys:
+            clauses.append({"publisher_key": {"$in": list(keys)}})
+        if len(clauses) > 1:
+            return {"$and": clauses}
+        return clauses[0] if clauses else None
+
+    def admits(self, passage: Passage) -> bool:
+        if self.since and (passage.published is None or passage.published < self.since):
+            return False
+        keys = self.publisher_keys
+        return not keys or normalise_publisher(passage.publisher or "") in keys

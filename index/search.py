@@ -44,10 +44,10 @@ from index.dates import asks_about_now, newest_date, years
 from index.embed import Embedder
 from index.errors import UnknownPublisher
 from index.keyword import KeywordIndex, tokenize_query
-from index.models import Passage
+from index.models import Passage, SearchFilters
 from index.publishers import match_publishers
 from index.rank import LinearRanker, Signals, ranking
-from index.store import Generation, IndexStore, SearchFilters, check_model
+from index.store import Generation, IndexStore, check_model
 
 logger = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from index.errors import (
     ModelMismatch,
     ServerUnavailable,
 )
-from index.models import Article, Chunk, Passage
+from index.models import Article, Chunk, Passage, SearchFilters
 from index.publishers import normalise_publisher
 from index.server_state import (
     DEFAULT_LEASE_S,
@@ -103,42 +103,6 @@ class Manifest(BaseModel):
     @property
     def chunk_count(self) -> int:
         return sum(a.chunks for a in self.articles.values())
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Optional restrictions for a search: articles published on/after ``since``, one publisher
-    (``source``, as a person wrote it). ``publishers``: the index's own publisher keys that
-    ``source`` names (:func:`match_publishers`), once a searcher has resolved it; until then
-    ``source`` is taken as written."""
-
-    since: date | None = None
-    source: str | None = None
-    publishers: tuple[str, ...] = ()
-
-    @property
-    def publisher_keys(self) -> tuple[str, ...]:
-        if self.publishers:
-            return self.publishers
-        return (normalise_publisher(self.source),) if self.source else ()
-
-    def to_where(self) -> dict[str, Any] | None:
-        """The same restriction as a Chroma ``where`` clause (None: no restriction)."""
-        clauses: list[dict[str, Any]] = []
-        if self.since:
-            clauses.append({"published_ord": {"$gte": self.since.toordinal()}})
-        keys = self.publisher_keys
-        if keys:
-            clauses.append({"publisher_key": {"$in": list(keys)}})
-        if len(clauses) > 1:
-            return {"$and": clauses}
-        return clauses[0] if clauses else None
-
-    def admits(self, passage: Passage) -> bool:
-        if self.since and (passage.published is None or passage.published < self.since):
-            return False
-        keys = self.publisher_keys
-        return not keys or normalise_publisher(passage.publisher or "") in keys
 
 
 def _of_articles(article_ids: Sequence[str]) -> Iterator[dict[str, Any]]:

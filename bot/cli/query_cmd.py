@@ -10,11 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.common import fail, get_app, parse_date, print_json, user_errors
+from index.models import SearchFilters
 
 
-def _filters(since: str | None, source: str | None):  # noqa: ANN202 - lazy import of index.store
-    from index.store import SearchFilters
-
+def _filters(since: str | None, source: str | None) -> SearchFilters:
     return SearchFilters(since=parse_date(since, "--since"), source=source)
 
 

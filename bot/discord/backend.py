@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.discord.feedback import FeedbackStore
 from bot.discord.render import IndexStats, ReindexSummary
+from index.models import SearchFilters
 from index.publishers import suggest_publishers
 
 if TYPE_CHECKING:
     from bot.answer.models import Answer
     from bot.app import App
     from index.models import Passage
-    from index.store import ArticleEntry, SearchFilters
+    from index.store import ArticleEntry
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,6 @@ class Backend:
         )
 
     def search(self, request: SearchRequest) -> list[Passage]:
-        from index.store import SearchFilters  # Chroma's import: not before a search needs it
-
         filters = SearchFilters(since=request.since, source=request.source)
         return self._retrying(
             lambda: self.app.qa.search(request.query, k=request.k, filters=filters)

@@ -36,7 +36,7 @@ from bot.discord.views import DYNAMIC_ITEMS, answer_view
 from config.settings import Settings
 
 if TYPE_CHECKING:
-    from index.store import SearchFilters
+    from index.models import SearchFilters
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from bot.discord.render import (
 from bot.discord.tree import UserFacingError, safe_send
 from bot.discord.views import answer_view, origin_of
 from index.errors import IndexError_, UnknownPublisher
-from index.store import SearchFilters
+from index.models import SearchFilters
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsdeskBot

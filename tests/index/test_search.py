@@ -17,7 +17,7 @@ import pytest
 from index.build import IndexBuilder
 from index.chunk import Chunker
 from index.errors import UnknownPublisher
-from index.models import Passage
+from index.models import Passage, SearchFilters
 from index.search import (
     STITCH_GAP,
     FusionConfig,
@@ -32,7 +32,7 @@ from index.search import (
     shingles,
     weight_by_recency,
 )
-from index.store import IndexStore, SearchFilters
+from index.store import IndexStore
 from tests.conftest import SEED_DIR, index_records
 
 
