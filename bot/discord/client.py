@@ -190,11 +190,14 @@ class NewsdeskBot(discord.AutoShardedClient):
         filters: SearchFilters | None = None,
     ) -> tuple[Answer, str]:
         """Answer (in ``thread``'s conversation if given), store it; returns (answer, id).
-        ``filters`` (dates, publisher) narrow this question's search only.
+        ``filters`` (dates, publisher) narrow this question's search; in a thread, the ones
+        the thread was opened with apply unless others are given.
 
         The caller holds ``thread.lock``, so the conversation's turns do not interleave.
         """
         conversation: Conversation | None = thread.conversation if thread else None
+        if filters is None and thread is not None:
+            filters = thread.filters
         retrieval_query = conversation.retrieval_query(question) if conversation else None
         told = conversation.told(question) if conversation else ()
         about = conversation.referenced_article(question) if conversation else None
@@ -214,13 +217,18 @@ class NewsdeskBot(discord.AutoShardedClient):
             answer = conversation.record(question, answer)
             if unknown:
                 answer = replace(answer, notices=[*unknown, *answer.notices])
-        answer_id = await self.io(self.backend.feedback.save_answer, answer, origin)
+        answer_id = await self.io(
+            self.backend.feedback.save_answer, answer, origin, filters=filters
+        )
         return answer, answer_id
 
-    async def open_thread(self, thread_id: int, answer_id: str, answer: Answer) -> None:
-        """Remember a thread opened on an answer: in SQLite, and as a live conversation."""
+    async def open_thread(
+        self, thread_id: int, answer_id: str, answer: Answer, filters: SearchFilters | None = None
+    ) -> None:
+        """Remember a thread opened on an answer (and the filters it was asked with): in
+        SQLite, and as a live conversation."""
         await self.io(self.backend.feedback.link_thread, thread_id, answer_id)
-        state = ThreadConversation()
+        state = ThreadConversation(filters=filters)
         state.conversation.record(answer.question, answer)
         self.conversations.put(thread_id, state)
 
@@ -229,12 +237,12 @@ class NewsdeskBot(discord.AutoShardedClient):
         state = self.conversations.get(thread_id)
         if state is not None:
             return state
-        turns = await self.io(self.backend.feedback.thread_turns, thread_id)
-        if not turns:
+        history = await self.io(self.backend.feedback.thread_history, thread_id)
+        if not history.turns:
             return None
-        state = self.conversations.get(thread_id) or ThreadConversation()
+        state = self.conversations.get(thread_id) or ThreadConversation(filters=history.filters)
         if not state.conversation.turns:
-            for answer in turns:
+            for answer in history.turns:
                 state.conversation.record(answer.question, answer)
         return self.conversations.put(thread_id, state)
 

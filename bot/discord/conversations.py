@@ -2,7 +2,7 @@
 
 A bot in many servers opens threads without end; keeping every ``Conversation`` would grow
 memory without bound. An evicted conversation is not lost: its turns are in SQLite
-(``FeedbackStore.thread_turns``) and are replayed on the thread's next message.
+(``FeedbackStore.thread_history``) and are replayed on the thread's next message.
 """
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.conversation import Conversation
+from index.models import SearchFilters
 
 
 @dataclass
 class ThreadConversation:
-    """One thread's conversation; the lock keeps two quick messages from interleaving turns."""
+    """One thread's conversation; the lock keeps two quick messages from interleaving turns.
+    ``filters``: what the answer the thread was opened on was narrowed to (/ask since, source);
+    every follow-up keeps it."""
 
     conversation: Conversation = field(default_factory=Conversation)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    filters: SearchFilters | None = None
 
 
 class ConversationRegistry:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer.models import Answer, Citation
-from index.models import Passage
+from index.models import Passage, SearchFilters
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS answers (
     answer TEXT NOT NULL,
     refused INTEGER NOT NULL,
     citation_ids TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT NOT NULL,
+    filters TEXT
 );
 CREATE TABLE IF NOT EXISTS votes (
     answer_id TEXT NOT NULL REFERENCES answers(id),
@@ -76,6 +77,16 @@ class StoredAnswer:
     answer: Answer
     origin: Origin
     created_at: datetime
+    filters: SearchFilters | None = None  # what /ask was narrowed to (since, source)
+
+
+@dataclass(frozen=True)
+class ThreadHistory:
+    """A bot thread's answers in order, and the filters of the answer it was opened on (its
+    follow-ups keep them)."""
+
+    turns: list[Answer]
+    filters: SearchFilters | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,32 @@ def answer_from_record(data: dict[str, Any]) -> Answer:
     )
 
 
+def filters_record(filters: SearchFilters | None) -> str | None:
+    """The filters as the user gave them (the source as written: a later index may name its
+    publishers differently), or None when nothing narrows."""
+    if filters is None or not (filters.since or filters.source):
+        return None
+    since = filters.since.isoformat() if filters.since else None
+    return json.dumps({"since": since, "source": filters.source}, ensure_ascii=False)
+
+
+def filters_from_record(text: str | None) -> SearchFilters | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    since = data.get("since")
+    return SearchFilters(
+        since=date.fromisoformat(since) if since else None, source=data.get("source") or None
+    )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a store made by an older version up to ``_SCHEMA`` (columns added since)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(answers)")}
+    if "filters" not in columns:
+        conn.execute("ALTER TABLE answers ADD COLUMN filters TEXT")
+
+
 def new_answer_id() -> str:
     """12 hex characters: short enough for a button's custom_id (100 max), unguessable enough."""
     return secrets.token_hex(6)
@@ -198,6 +235,7 @@ class FeedbackStore:
             if not self._ready:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.executescript(_SCHEMA)
+                _migrate(conn)
                 self._ready = True
             with conn:  # one transaction, committed on success
                 yield conn
@@ -205,7 +243,14 @@ class FeedbackStore:
             conn.close()
 
     # -- answers --------------------------------------------------------------------------
-    def save_answer(self, answer: Answer, origin: Origin, answer_id: str | None = None) -> str:
+    def save_answer(
+        self,
+        answer: Answer,
+        origin: Origin,
+        answer_id: str | None = None,
+        *,
+        filters: SearchFilters | None = None,
+    ) -> str:
         answer_id = answer_id or new_answer_id()
         citation_ids = [
             {"n": c.n, "article_id": c.passage.article_id, "chunk_id": c.passage.chunk_id}
@@ -214,7 +259,8 @@ class FeedbackStore:
         with self._connect() as conn:
             conn.execute(
                 "INSERT INTO answers (id, created_at, guild_id, channel_id, user_id, question,"
-                " answer, refused, citation_ids, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " answer, refused, citation_ids, record, filters)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer_id,
                     datetime.now(UTC).isoformat(timespec="seconds"),
@@ -226,6 +272,7 @@ class FeedbackStore:
                     int(answer.refused),
                     json.dumps(citation_ids),
                     json.dumps(answer_record(answer), ensure_ascii=False),
+                    filters_record(filters),
                 ),
             )
         return answer_id
@@ -233,7 +280,8 @@ class FeedbackStore:
     def get_answer(self, answer_id: str) -> StoredAnswer | None:
         with self._connect() as conn:
             row = conn.execute(
-                "SELECT id, record, guild_id, channel_id, user_id, created_at FROM answers"
+                "SELECT id, record, guild_id, channel_id, user_id, created_at, filters"
+                " FROM answers"
                 " WHERE id = ?",
                 (answer_id,),
             ).fetchone()
@@ -244,6 +292,7 @@ class FeedbackStore:
             answer=answer_from_record(json.loads(row[1])),
             origin=Origin(row[2], row[3], row[4]),
             created_at=datetime.fromisoformat(row[5]),
+            filters=filters_from_record(row[6]),
         )
 
     # -- votes ----------------------------------------------------------------------------
@@ -312,15 +361,19 @@ class FeedbackStore:
                 (thread_id, thread_id, answer_id, datetime.now(UTC).isoformat(timespec="seconds")),
             )
 
-    def thread_turns(self, thread_id: int) -> list[Answer]:
-        """The answers given in a bot thread, in order; empty for a thread the bot did not start."""
+    def thread_history(self, thread_id: int) -> ThreadHistory:
+        """The answers given in a bot thread, in order, and the filters it was opened with;
+        no turns for a thread the bot did not start."""
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT a.record FROM thread_turns t JOIN answers a ON a.id = t.answer_id"
-                " WHERE t.thread_id = ? ORDER BY t.seq",
+                "SELECT a.record, a.filters FROM thread_turns t JOIN answers a"
+                " ON a.id = t.answer_id WHERE t.thread_id = ? ORDER BY t.seq",
                 (thread_id,),
             ).fetchall()
-        return [answer_from_record(json.loads(r[0])) for r in rows]
+        return ThreadHistory(
+            turns=[answer_from_record(json.loads(r[0])) for r in rows],
+            filters=filters_from_record(rows[0][1]) if rows else None,
+        )
 
 
 __all__ = [
@@ -331,6 +384,7 @@ __all__ = [
     "Origin",
     "StoredAnswer",
     "Tally",
+    "ThreadHistory",
     "answer_from_record",
     "answer_record",
 ]

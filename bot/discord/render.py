@@ -29,7 +29,7 @@ from bot.answer.markers import MARKER, cited_numbers
 from bot.answer.models import Answer, Citation
 from bot.answer.sentences import split_sentences
 from bot.render import claims_citing, nearest_articles, quote
-from index.models import Passage
+from index.models import Passage, SearchFilters
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_MAX = 2000
@@ -485,7 +485,8 @@ sources below the answer show each article's title (linked), publisher, date and
 
 **Ask**: `/ask question: [since] [source]` — or mention me with a question. If the archive \
 does not hold the answer I say so and list the nearest articles. `since` and `source` narrow \
-that one question; `source` suggests the archive's publishers as you type.
+the question (and the follow-ups in its thread); `source` suggests the archive's publishers as \
+you type.
 **Search**: `/search query: [k] [since] [source]` — ranked passages with dates, no answer.
 **Stats**: `/stats` — how many articles, their dates, the model, the last build.
 **Reindex**: `/reindex` — admins (Manage Server) pick up new or changed articles.
@@ -496,6 +497,18 @@ that one question; `source` suggests the archive's publishers as you type.
 • **Follow up** — opens a thread: mention me there to ask more, and [n] keeps meaning the same \
 source ("tell me more about [2]").
 """
+
+
+def describe_filters(filters: SearchFilters | None) -> str:
+    """``"articles since 2024-06-01 from UPI"``, or "" when nothing narrows the search."""
+    if filters is None:
+        return ""
+    parts = []
+    if filters.since:
+        parts.append(f"since {filters.since.isoformat()}")
+    if filters.source:
+        parts.append(f"from {escape(filters.source)}")
+    return f"articles {' '.join(parts)}" if parts else ""
 
 
 def render_help(cooldown_s: float, message_content: bool) -> Reply:
@@ -518,6 +531,7 @@ __all__ = [
     "ReindexSummary",
     "Reply",
     "clip",
+    "describe_filters",
     "escape",
     "escape_answer",
     "render_answer",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.discord.feedback import DOWN, UP, Origin, StoredAnswer
-from bot.discord.render import Reply, clip, render_passages
+from bot.discord.render import Reply, clip, describe_filters, render_passages
 from bot.discord.tree import report_error, safe_send
 
 if TYPE_CHECKING:
@@ -163,11 +163,13 @@ class FollowUpButton(
                 ephemeral=True,
             )
             return
-        await bot.open_thread(thread.id, stored.id, stored.answer)
+        await bot.open_thread(thread.id, stored.id, stored.answer, stored.filters)
+        narrowed = describe_filters(stored.filters)
         await thread.send(
             "Ask follow-ups here by mentioning me"
             + (" (or just write, I read this thread)" if bot.config.message_content else "")
             + ". [n] keeps pointing at the same source, e.g. “tell me more about [1]”."
+            + (f" Like the first question, they search only {narrowed}." if narrowed else "")
         )
         await safe_send(interaction, Reply(f"Thread opened: {thread.mention}"), ephemeral=True)
 

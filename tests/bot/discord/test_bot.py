@@ -203,14 +203,16 @@ def test_buttons_work_and_votes_persist_across_a_restart(double, backend, seed_a
     run(scenario())
 
 
-def test_thread_follow_up_keeps_citation_numbers_even_after_a_restart(double, backend, seed_app):
-    async def say_in(thread_id: int, text: str) -> Recorded:
-        path = f"/channels/{thread_id}/messages"
-        before = len(double.sent(prefix=path))
-        await double.say(text, channel_id=thread_id)
-        await double.wait_until(lambda: len(double.sent(prefix=path)) > before)
-        return double.sent(prefix=path)[-1]
+async def say_in(double: DiscordDouble, thread_id: int, text: str) -> Recorded:
+    """Mention the bot in a thread; the bot's reply."""
+    path = f"/channels/{thread_id}/messages"
+    before = len(double.sent(prefix=path))
+    await double.say(text, channel_id=thread_id)
+    await double.wait_until(lambda: len(double.sent(prefix=path)) > before)
+    return double.sent(prefix=path)[-1]
 
+
+def test_thread_follow_up_keeps_citation_numbers_even_after_a_restart(double, backend, seed_app):
     async def scenario() -> None:
         async with double.serving():
             async with running_bot(double, backend):
@@ -226,7 +228,7 @@ def test_thread_follow_up_keeps_citation_numbers_even_after_a_restart(double, ba
                 assert intro and "mentioning me" in intro[0].content
 
                 reply = await say_in(
-                    thread_id, "What did Kim say about Russia's war against Ukraine?"
+                    double, thread_id, "What did Kim say about Russia's war against Ukraine?"
                 )
                 titles = source_titles(reply)
                 assert titles, reply.content
@@ -253,9 +255,40 @@ def test_thread_follow_up_keeps_citation_numbers_even_after_a_restart(double, ba
             # Restarted: the thread's conversation is replayed from SQLite, numbers unchanged.
             fresh = Backend(seed_app, FeedbackStore(backend.feedback.path))
             async with running_bot(double, fresh):
-                more = await say_in(thread_id, "more on Shoigu in [1], and [9]?")
+                more = await say_in(double, thread_id, "more on Shoigu in [1], and [9]?")
                 assert "-# \\[9\\] has not been cited in this thread.\n" in more.content
                 assert source_titles(more).get(1) == first_titles[1], more.content
+
+    run(scenario())
+
+
+def test_a_thread_opened_on_a_narrowed_answer_keeps_its_filters_after_a_restart(
+    double, backend, seed_app
+):
+    def from_stern_only(reply: Recorded) -> bool:
+        return bool(reply.embeds) and all("Stern · " in e["description"] for e in reply.embeds)
+
+    async def scenario() -> None:
+        async with double.serving():
+            async with running_bot(double, backend):
+                inter = await double.command("ask", question=SHELLS, source="stern")
+                (answer,) = await inter.followups(1)
+                assert from_stern_only(answer), answer.embeds
+                inter = await double.press(answer.created, answer.custom_ids()[-1])
+                await inter.wait(1)
+                thread_id = int(answer.created["id"])
+                (intro,) = double.sent(prefix=f"/channels/{thread_id}/messages")
+                assert "they search only articles from stern." in intro.content
+
+                # Unnarrowed, this question cites UPI's "9 million" (the channel test above).
+                reply = await say_in(double, thread_id, SHELLS)
+                assert "9 million" not in reply.content and from_stern_only(reply), reply.content
+
+            # Restarted: the filters come back with the thread's turns from SQLite.
+            fresh = Backend(seed_app, FeedbackStore(backend.feedback.path))
+            async with running_bot(double, fresh):
+                again = await say_in(double, thread_id, "How many shells went to Russia?")
+                assert "9 million" not in again.content and from_stern_only(again), again.content
 
     run(scenario())
 

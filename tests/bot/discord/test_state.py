@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import pytest
 
@@ -14,9 +15,11 @@ from bot.discord.feedback import (
     FeedbackStore,
     Origin,
     Tally,
+    ThreadHistory,
     answer_from_record,
     answer_record,
 )
+from index.models import SearchFilters
 from tests.bot.discord.test_render import passage
 
 
@@ -65,16 +68,46 @@ def test_a_second_vote_replaces_the_first_and_survives_reopening(tmp_path):
     assert store.get_answer("000000000000") is None
 
 
-def test_thread_turns_in_order(tmp_path):
+def test_thread_history_in_order_with_the_opening_answers_filters(tmp_path):
     store = FeedbackStore(tmp_path / "f.sqlite3")
-    first = store.save_answer(sample_answer(), Origin(1, 2, 3))
+    narrowed = SearchFilters(since=date(2024, 6, 1), source="Harbour Gazette")
+    first = store.save_answer(sample_answer(), Origin(1, 2, 3), filters=narrowed)
     second = store.save_answer(
         Answer("And?", "More [3].", citations=[Citation(3, passage(5))]), Origin(1, 2, 3)
     )
     store.link_thread(99, first)
     store.link_thread(99, second)
-    assert [a.question for a in store.thread_turns(99)] == ["How many shells?", "And?"]
-    assert store.thread_turns(100) == []
+    history = FeedbackStore(tmp_path / "f.sqlite3").thread_history(99)
+    assert [a.question for a in history.turns] == ["How many shells?", "And?"]
+    assert history.filters == narrowed
+    assert store.get_answer(first).filters == narrowed
+    assert store.get_answer(second).filters is None
+    assert store.thread_history(100) == ThreadHistory(turns=[], filters=None)
+
+
+def test_unnarrowed_filters_are_stored_as_nothing(tmp_path):
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    answer_id = store.save_answer(sample_answer(), Origin(1, 2, 3), filters=SearchFilters())
+    assert store.get_answer(answer_id).filters is None
+    only_since = SearchFilters(since=date(2024, 6, 1))
+    answer_id = store.save_answer(sample_answer(), Origin(1, 2, 3), filters=only_since)
+    assert store.get_answer(answer_id).filters == only_since
+
+
+def test_a_store_from_before_filters_gains_the_column_and_keeps_its_answers(tmp_path):
+    path = tmp_path / "f.sqlite3"
+    old = FeedbackStore(path)
+    answer_id = old.save_answer(sample_answer(), Origin(1, 2, 3))
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE answers DROP COLUMN filters")  # as the previous version made it
+    conn.commit()
+    conn.close()
+
+    store = FeedbackStore(path)
+    stored = store.get_answer(answer_id)
+    assert stored is not None and stored.filters is None
+    newer = store.save_answer(sample_answer(), Origin(1, 2, 3), filters=SearchFilters(source="UPI"))
+    assert store.get_answer(newer).filters == SearchFilters(source="UPI")
 
 
 class Clock:
