@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.discord.feedback import FeedbackStore
-from bot.discord.render import IndexStats, ReindexSummary
+from bot.discord.render import CHOICES_MAX, IndexStats, ReindexSummary
 from index.models import SearchFilters
 from index.publishers import suggest_publishers
 
@@ -100,8 +100,8 @@ class Backend:
         )
 
     def publishers(self, typed: str) -> list[str]:
-        """The index's publishers to offer someone typing ``typed`` (Discord's limit: 25)."""
-        return suggest_publishers(typed, self.app.searcher.publishers(), limit=25)
+        """The index's publishers to offer someone typing ``typed`` (as many as Discord shows)."""
+        return suggest_publishers(typed, self.app.searcher.publishers(), limit=CHOICES_MAX)
 
     def stats(self) -> IndexStats:
         manifest = self.app.store.open_current().manifest

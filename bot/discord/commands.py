@@ -16,6 +16,7 @@ from discord import app_commands
 
 from bot.discord.backend import SearchRequest
 from bot.discord.render import (
+    CHOICE_MAX,
     Reply,
     render_answer,
     render_help,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 QUESTION_MAX = 500
-SOURCE_MAX = 100
+SOURCE_MAX = CHOICE_MAX  # a source is typed, or picked from the choices
 T = TypeVar("T")
 
 
@@ -84,8 +85,7 @@ async def publisher_choices(
     except IndexError_ as exc:
         logger.info("no publishers to suggest: %s", exc)
         return []
-    # Discord takes a choice's name and value of at most 100 characters.
-    return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+    return [app_commands.Choice(name=n[:CHOICE_MAX], value=n[:CHOICE_MAX]) for n in names]
 
 
 def make_commands() -> list[app_commands.Command[Any, Any, Any]]:

@@ -41,6 +41,9 @@ FIELDS_MAX = 25
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 EMBEDS_MAX = 10
+# ... and of an autocomplete's answer: choices, and characters of a choice's name or value.
+CHOICES_MAX = 25
+CHOICE_MAX = 100
 
 # Our own, smaller budgets: a source is a glance, not a page.
 QUOTE_CHARS = 220
@@ -522,6 +525,8 @@ def render_help(cooldown_s: float, message_content: bool) -> Reply:
 
 
 __all__ = [
+    "CHOICES_MAX",
+    "CHOICE_MAX",
     "CONTENT_MAX",
     "EMBEDS_MAX",
     "EMBED_TOTAL_MAX",
