@@ -232,6 +232,28 @@ class NewsdeskBot(discord.AutoShardedClient):
         state.conversation.record(answer.question, answer)
         self.conversations.put(thread_id, state)
 
+    async def answer_in_channel(
+        self,
+        question: str,
+        origin: Origin,
+        channel_id: int | None,
+        *,
+        filters: SearchFilters | None = None,
+    ) -> tuple[Answer, str, bool]:
+        """Answer where asked: in a thread the bot opened, as the conversation's next turn (its
+        filters apply unless others are given); elsewhere, on its own. Returns (answer, id,
+        whether it was a thread's turn)."""
+        thread = await self._thread_conversation(channel_id) if channel_id is not None else None
+        if thread is None or channel_id is None:
+            answer, answer_id = await self.answer_question(question, origin, filters=filters)
+            return answer, answer_id, False
+        async with thread.lock:
+            answer, answer_id = await self.answer_question(
+                question, origin, thread, filters=filters
+            )
+            await self.io(self.backend.feedback.link_thread, channel_id, answer_id)
+        return answer, answer_id, True
+
     async def _thread_conversation(self, thread_id: int) -> ThreadConversation | None:
         """The live conversation of a bot thread, replayed from SQLite if it was evicted."""
         state = self.conversations.get(thread_id)
@@ -280,15 +302,12 @@ class NewsdeskBot(discord.AutoShardedClient):
             message.guild.id if message.guild else None, message.channel.id, message.author.id
         )
         async with message.channel.typing():
-            if thread is not None:
-                async with thread.lock:
-                    answer, answer_id = await self.answer_question(question, origin, thread)
-                    await self.io(self.backend.feedback.link_thread, message.channel.id, answer_id)
-            else:
-                answer, answer_id = await self.answer_question(question, origin)
+            answer, answer_id, in_thread = await self.answer_in_channel(
+                question, origin, message.channel.id if thread is not None else None
+            )
         replies = render_answer(answer)
         # Discord has no threads inside threads: an answer in one gets no Follow up button.
-        view = answer_view(answer_id, has_passages=bool(answer.citations), follow_up=thread is None)
+        view = answer_view(answer_id, has_passages=bool(answer.citations), follow_up=not in_thread)
         await self._send_to_channel(message, replies, view)
 
     async def _send_to_channel(

@@ -105,20 +105,25 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
         since: str | None = None,
         source: str | None = None,
     ) -> None:
-        filters = SearchFilters(since=_parse_since(since), source=_source(source))
+        # Given ones narrow this question; none given, a bot thread's own apply (if asked in one).
+        given = SearchFilters(since=_parse_since(since), source=_source(source))
+        filters = given if given.since or given.source else None
         # First, within Discord's 3 seconds: retrieval and answering take longer on a busy box.
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
         try:
-            answer, answer_id = await bot.answer_question(
-                question, origin_of(interaction), filters=filters
+            # In a thread the bot opened, /ask is the conversation's next turn, as a mention is.
+            answer, answer_id, in_thread = await bot.answer_in_channel(
+                question, origin_of(interaction), interaction.channel_id, filters=filters
             )
         except UnknownPublisher as exc:  # a source the archive lacks: say which it has
             raise UserFacingError(str(exc)) from exc
         await safe_send(
             interaction,
             render_answer(answer),
-            view=answer_view(answer_id, has_passages=bool(answer.citations)),
+            view=answer_view(
+                answer_id, has_passages=bool(answer.citations), follow_up=not in_thread
+            ),
         )
 
     @app_commands.command(name="search", description="Ranked passages with dates, no answer.")

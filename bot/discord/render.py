@@ -497,8 +497,8 @@ you type.
 **Buttons under an answer**
 • **Passages** — the full passages cited (only you see them).
 • **👍 / 👎** — tell the archive's owner whether the answer helped; pressing again changes your vote.
-• **Follow up** — opens a thread: mention me there to ask more, and [n] keeps meaning the same \
-source ("tell me more about [2]").
+• **Follow up** — opens a thread: mention me there (or use /ask there) to ask more, and [n] \
+keeps meaning the same source ("tell me more about [2]").
 """
 
 

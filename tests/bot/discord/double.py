@@ -300,16 +300,23 @@ class DiscordDouble:
         }
 
     async def command(
-        self, name: str, user_id: int = 42, *, admin: bool = False, **options: Any
+        self,
+        name: str,
+        user_id: int = 42,
+        *,
+        admin: bool = False,
+        channel_id: int | None = None,
+        **options: Any,
     ) -> Interaction:
-        """Dispatch ``/name option=value ...`` as ``user_id``; admins have Manage Server."""
+        """Dispatch ``/name option=value ...`` as ``user_id`` (in ``channel_id``, by default the
+        channel); admins have Manage Server."""
         typed = []
         for key, value in options.items():
             kind = 4 if isinstance(value, int) and not isinstance(value, bool) else 3
             typed.append({"name": key, "type": kind, "value": value})
         data = {"id": str(self.next_id()), "name": name, "type": 1, "options": typed}
         perms = MEMBER_PERMISSIONS | (MANAGE_GUILD if admin else 0)
-        payload = self._interaction(2, data, user_id, perms)
+        payload = self._interaction(2, data, user_id, perms, channel_id)
         await self.dispatch("INTERACTION_CREATE", payload)
         return Interaction(payload, self)
 

@@ -284,6 +284,15 @@ def test_a_thread_opened_on_a_narrowed_answer_keeps_its_filters_after_a_restart(
                 reply = await say_in(double, thread_id, SHELLS)
                 assert "9 million" not in reply.content and from_stern_only(reply), reply.content
 
+                # /ask in the thread is its next turn too: narrowed, numbered, no nested thread.
+                inter = await double.command(
+                    "ask", question="How many shells went to Russia?", channel_id=thread_id
+                )
+                (asked,) = await inter.followups(1)
+                assert "9 million" not in asked.content and from_stern_only(asked), asked.content
+                assert not any(i.startswith("nd:f:") for i in asked.custom_ids())
+                assert len(backend.feedback.thread_history(thread_id).turns) == 3
+
             # Restarted: the filters come back with the thread's turns from SQLite.
             fresh = Backend(seed_app, FeedbackStore(backend.feedback.path))
             async with running_bot(double, fresh):
