@@ -137,6 +137,11 @@ class SearchFilters:
     publishers: tuple[str, ...] = ()
 
     @property
+    def narrows(self) -> bool:
+        """A date or a publisher is given (an empty filter admits everything)."""
+        return bool(self.since or self.source)
+
+    @property
     def publisher_keys(self) -> tuple[str, ...]:
         if self.publishers:
             return self.publishers

@@ -247,12 +247,24 @@ class NewsdeskBot(discord.AutoShardedClient):
         if thread is None or channel_id is None:
             answer, answer_id = await self.answer_question(question, origin, filters=filters)
             return answer, answer_id, False
+        answer, answer_id = await self._answer_turn(question, origin, channel_id, thread, filters)
+        return answer, answer_id, True
+
+    async def _answer_turn(
+        self,
+        question: str,
+        origin: Origin,
+        thread_id: int,
+        thread: ThreadConversation,
+        filters: SearchFilters | None = None,
+    ) -> tuple[Answer, str]:
+        """The next turn of a bot thread's conversation, stored as one of its turns."""
         async with thread.lock:
             answer, answer_id = await self.answer_question(
                 question, origin, thread, filters=filters
             )
-            await self.io(self.backend.feedback.link_thread, channel_id, answer_id)
-        return answer, answer_id, True
+            await self.io(self.backend.feedback.link_thread, thread_id, answer_id)
+        return answer, answer_id
 
     async def _thread_conversation(self, thread_id: int) -> ThreadConversation | None:
         """The live conversation of a bot thread, replayed from SQLite if it was evicted."""
@@ -302,12 +314,15 @@ class NewsdeskBot(discord.AutoShardedClient):
             message.guild.id if message.guild else None, message.channel.id, message.author.id
         )
         async with message.channel.typing():
-            answer, answer_id, in_thread = await self.answer_in_channel(
-                question, origin, message.channel.id if thread is not None else None
-            )
+            if thread is not None:  # looked up already, to know the message is for the bot
+                answer, answer_id = await self._answer_turn(
+                    question, origin, message.channel.id, thread
+                )
+            else:
+                answer, answer_id = await self.answer_question(question, origin)
         replies = render_answer(answer)
         # Discord has no threads inside threads: an answer in one gets no Follow up button.
-        view = answer_view(answer_id, has_passages=bool(answer.citations), follow_up=not in_thread)
+        view = answer_view(answer_id, has_passages=bool(answer.citations), follow_up=thread is None)
         await self._send_to_channel(message, replies, view)
 
     async def _send_to_channel(

@@ -107,7 +107,7 @@ def make_commands() -> list[app_commands.Command[Any, Any, Any]]:
     ) -> None:
         # Given ones narrow this question; none given, a bot thread's own apply (if asked in one).
         given = SearchFilters(since=_parse_since(since), source=_source(source))
-        filters = given if given.since or given.source else None
+        filters = given if given.narrows else None
         # First, within Discord's 3 seconds: retrieval and answering take longer on a busy box.
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)

@@ -187,7 +187,7 @@ def answer_from_record(data: dict[str, Any]) -> Answer:
 def filters_record(filters: SearchFilters | None) -> str | None:
     """The filters as the user gave them (the source as written: a later index may name its
     publishers differently), or None when nothing narrows."""
-    if filters is None or not (filters.since or filters.source):
+    if filters is None or not filters.narrows:
         return None
     since = filters.since.isoformat() if filters.since else None
     return json.dumps({"since": since, "source": filters.source}, ensure_ascii=False)
@@ -281,8 +281,7 @@ class FeedbackStore:
         with self._connect() as conn:
             row = conn.execute(
                 "SELECT id, record, guild_id, channel_id, user_id, created_at, filters"
-                " FROM answers"
-                " WHERE id = ?",
+                " FROM answers WHERE id = ?",
                 (answer_id,),
             ).fetchone()
         if row is None:
