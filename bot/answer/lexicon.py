@@ -46,6 +46,9 @@ class Lexicon:
     # "What is the population of ...?": a quantity the text states as a number ("a city of
     # 600,000"), mostly without naming it.
     measure_nouns: frozenset[str]
+    # ... and the words that state each measure after a number ("600,000 residents" is a
+    # population, "80 miles" is none); a measure without an entry is not checked.
+    measure_units: dict[str, frozenset[str]]
 
 
 def read_data(name: str) -> Any:
@@ -82,6 +85,11 @@ def lexicon() -> Lexicon:
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},
         irregular_forms=dict(data["irregular_forms"]),
+        measure_units={
+            noun: frozenset(words)
+            for noun, words in data["measure_units"].items()
+            if not noun.startswith("_")
+        },
         framing_words=tuple(data["framing_words"]),
         demonym_endings=tuple(data["demonym_endings"]),
     )

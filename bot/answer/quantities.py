@@ -149,14 +149,32 @@ def is_unit(term: str) -> bool:
     return term in _unit_terms()
 
 
-def unit_after(text: str, end: int) -> str | None:
-    """The unit of measure right after a number ending at ``end`` ("80 miles", "an eight-hour
-    flight", "5%"), as a term; None when what follows is no unit (the number counts)."""
+def _word_after(text: str, end: int) -> str | None:
+    """The word right after a number ending at ``end``, as a term ("%" as "percent")."""
     match = _FOLLOWING.match(text, end)
     if match is None:
         return None
-    term = word_term("percent" if match.group(1) == "%" else match.group(1))
-    return term if is_unit(term) else None
+    return word_term("percent" if match.group(1) == "%" else match.group(1))
+
+
+def unit_after(text: str, end: int) -> str | None:
+    """The unit of measure right after a number ending at ``end`` ("80 miles", "an eight-hour
+    flight", "5%"), as a term; None when what follows is no unit (the number counts)."""
+    term = _word_after(text, end)
+    return term if term is not None and is_unit(term) else None
+
+
+@lru_cache(maxsize=32)
+def _measure_terms(measure: str) -> frozenset[str]:
+    return frozenset(word_term(w) for w in lexicon().measure_units.get(measure, ()))
+
+
+def measured(text: str, measure: str) -> list[tuple[float, int]]:
+    """The numbers of ``text`` stated in a word of ``measure`` (a lexicon measure noun), as
+    :func:`stated` gives them: "120,000 residents" for a population, "300 km" for a range;
+    "80 miles" is no population, "100 missiles" no range."""
+    units = _measure_terms(measure)
+    return [(value, end) for value, end in stated(text) if _word_after(text, end) in units]
 
 
 def numbers(text: str, *, spelled: bool = True) -> set[float]:

@@ -61,6 +61,9 @@ class QuestionInfo:
     head: str = ""
     # "What is the population of Vladivostok?": the attribute asked for, as a term.
     attribute: str = ""
+    # ... when that attribute is a measure the text states as a number ("a city of 600,000
+    # residents", "a range of 300 km"): the measure noun, as the lexicon spells it.
+    measure: str = ""
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -99,6 +102,16 @@ def _attribute(question: str) -> str:
     if any(_is_noun(noun, nouns) for nouns in quantities):
         return ""
     return word_term(noun)
+
+
+def _measure(question: str) -> str:
+    """The measure "What is the X of Y?" asks for ("population", "range"), if the lexicon
+    knows the words that state it; "" otherwise."""
+    match = _ASKS_ATTRIBUTE.search(question)
+    if match is None:
+        return ""
+    noun = match.group(1).lower()
+    return noun if noun in lexicon().measure_units else ""
 
 
 def _asks_name(question: str) -> bool:
@@ -289,6 +302,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         asks_money=kind is AnswerKind.HOW_MUCH and _asks_money(asked),
         head=word_term(head) if head else "",
         attribute=_attribute(asked),
+        measure=_measure(asked),
     )
     logger.debug("question analysed: %s", info)
     return info

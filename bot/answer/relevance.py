@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from bot.answer.lexicon import Locale
 from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
-from bot.answer.quantities import counts, is_unit, stated_money, unit_after
+from bot.answer.quantities import counts, is_unit, measured, stated, stated_money, unit_after
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
 from bot.answer.sentences import refers_back, split_sentences
 from bot.answer.terms import (
@@ -41,6 +41,7 @@ from bot.answer.terms import (
     term_in,
     terms_vocabulary,
     text_vocabulary,
+    word_term,
 )
 from index.dates import has_date, without_dates, years
 from index.models import Passage
@@ -231,6 +232,22 @@ def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     return 0.5
 
 
+def _measure_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
+    """Asked for a measure ("What is the population of Norvale?"): 1.0 for a new number
+    stated in a word of that measure ("120,000 residents"), or any new number when the
+    sentence or the one ``before`` names the measure ("Its population grew. It now has
+    120,000."); 0 otherwise: "80 miles from the border" states no population."""
+    text = without_dates(sentence)
+    fresh = [(v, end) for v, end in stated(text) if v not in info.numbers]
+    if not fresh:
+        return 0.0
+    if any(v not in info.numbers for v, _ in measured(text, info.measure)):
+        return 1.0
+    named = terms_vocabulary((word_term(info.measure),))
+    said = content_terms(sentence) + content_terms(before)
+    return 1.0 if any(named.holds(t) for t in said) else 0.0
+
+
 def answer_type_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     """How well ``sentence`` holds the kind of answer the question expects (0..1); ``before``:
     the sentence before it, if known (what "8,000 of them" counts).
@@ -244,6 +261,8 @@ def answer_type_score(info: QuestionInfo, sentence: str, before: str = "") -> fl
     (0.6). Other kinds: 1.0 when the sentence adds at least two new content words.
     """
     kind = info.kind
+    if info.measure:
+        return _measure_score(info, sentence, before)
     if kind in (AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH):
         return _count_score(info, sentence, before)
     if kind is AnswerKind.WHEN:
@@ -350,11 +369,15 @@ def assess(info: QuestionInfo, passage: Passage, weights: Mapping[str, float]) -
     # The answer may be one sentence on: "10,000 soldiers were sent. 8,000 of them are in
     # Kursk." covers the question in the first and answers it in the second.
     answering = {e.index for e in supporting} | {e.index + 1 for e in supporting}
-    if info.kind in _TYPED_KINDS and not any(
+    if (info.kind in _TYPED_KINDS or info.measure) and not any(
         e.answer_type >= MIN_ANSWER_TYPE for e in evidence if e.index in answering
     ):
         return Relevance(
-            passage, False, f"no sentence holds a {info.kind.value} answer", term_cov, entity_cov
+            passage,
+            False,
+            f"no sentence holds a {info.measure or info.kind.value} answer",
+            term_cov,
+            entity_cov,
         )
     return Relevance(passage, True, "ok", term_cov, entity_cov, evidence)
 

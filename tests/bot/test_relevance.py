@@ -455,6 +455,28 @@ def test_the_attribute_a_question_asks_for() -> None:
         assert analyze_question(question).attribute == "", question
 
 
+def test_a_measure_is_answered_only_by_a_number_of_that_measure() -> None:
+    question = "What is the population of Norvale?"
+    assert analyze_question(question).measure == "population"
+    assert analyze_question("What is the size of the fleet?").measure == ""  # no words for it
+    assert analyze_question("Who is the chief executive of Aerion?").measure == ""
+    # A number of miles says where Norvale is, not how many live there.
+    distance = _passage("Norvale is a port on the Veltra coast, roughly 80 miles from Ostrava.")
+    verdict = assess_passages(question, [distance])[0]
+    assert not verdict.relevant and verdict.reason == "no sentence holds a population answer"
+    residents = _passage("Norvale, a port of 120,000 residents, lies on the Veltra coast.")
+    assert relevant_passages(question, [residents]) == [residents]
+    # Named, the measure may come one sentence before its number.
+    named = _passage("The population of Norvale has grown fast. It stood at 120,000 in May.")
+    assert relevant_passages(question, [named]) == [named]
+    # "100 missiles" counts missiles; a range is stated in a length.
+    missiles = "Veltra shipped at least 100 Kestrel missiles to Ostrava."
+    asked = "What is the range of the Kestrel missiles Veltra shipped?"
+    assert relevant_passages(asked, [_passage(missiles)]) == []
+    ranged = _passage(missiles + " The Kestrel can strike targets 300 km away.")
+    assert relevant_passages(asked, [ranged]) == [ranged]
+
+
 def test_year_must_match_text_or_publication_date() -> None:
     passage = _passage(
         "Argentina beat France on penalties to win the World Cup final in Qatar.",
