@@ -49,6 +49,11 @@ class Lexicon:
     # ... and the words that state each measure after a number ("600,000 residents" is a
     # population, "80 miles" is none); a measure without an entry is not checked.
     measure_units: dict[str, frozenset[str]]
+    # "How many were taken prisoner?": a verb that says little alone; the word after it does.
+    light_verbs: frozenset[str]
+    # Groups of words telling one event ("killed", "dead", "deaths"): a count answers "how many
+    # were killed?" when its sentence tells the same event.
+    event_synonyms: tuple[frozenset[str], ...]
 
 
 def read_data(name: str) -> Any:
@@ -81,10 +86,16 @@ def lexicon() -> Lexicon:
         "currency_words",
         "unit_words",
         "measure_nouns",
+        "light_verbs",
     }
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},
         irregular_forms=dict(data["irregular_forms"]),
+        event_synonyms=tuple(
+            frozenset(words)
+            for name, words in data["event_synonyms"].items()
+            if not name.startswith("_")
+        ),
         measure_units={
             noun: frozenset(words)
             for noun, words in data["measure_units"].items()

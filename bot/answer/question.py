@@ -64,6 +64,11 @@ class QuestionInfo:
     # ... when that attribute is a measure the text states as a number ("a city of 600,000
     # residents", "a range of 300 km"): the measure noun, as the lexicon spells it.
     measure: str = ""
+    # "How many soldiers have been killed ...?": the terms that tell what happened to what is
+    # counted (kill, and "dead", "deaths" of the same event); a count of something else done
+    # ("10,000 soldiers have been sent") does not answer. Empty when the question says no such
+    # thing in the passive.
+    event: frozenset[str] = frozenset()
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -88,13 +93,46 @@ _ASKS_ATTRIBUTE = re.compile(
 )
 
 
+# "... the name of North Korea's first naval destroyer?": what is named, up to where its noun
+# phrase ends (a preposition, a relative word, a verb's auxiliary, a comma).
+_NAME_OF = re.compile(r"\bnames?\s+of\s+([^,;:?!]+)", re.IGNORECASE)
+_PHRASE_ENDS = frozenset(
+    "about after at before between by during for from in into near on over since that "
+    "through to under until when where which who whom whose with".split()
+)
+
+
+def _named_kind(question: str) -> str:
+    """Asked "What is the name of X?", the noun that says what kind of thing X is ("destroyer"
+    of "North Korea's first naval destroyer", "festival" of "the festival that Phish hosts"),
+    as a term; "" when X ends in a name, or is a person or a place (a passage calls them by
+    their names, not "the player" or "the town")."""
+    match = _NAME_OF.search(question)
+    if match is None:
+        return ""
+    lex = lexicon()
+    head = ""
+    for word in match.group(1).split():
+        word = word.strip("\"'“”‘’()")
+        if word.lower() in _PHRASE_ENDS or word.lower() in lex.auxiliaries:
+            break
+        head = word
+    if not head or not head.islower() or not head.isalpha() or head in lex.stopwords:
+        return ""
+    if _is_noun(head, lex.person_nouns) or _is_noun(head, lex.place_nouns):
+        return ""
+    return word_term(head)
+
+
 def _attribute(question: str) -> str:
     """The noun naming what "What is the X of Y?" asks for, as a term; "" if none, or if the
-    text need not name it: a name (what something is called: ``_asks_name``), a quantity, a
-    date or an amount of money ("the total amount of", "the date of", "the price of": the
-    text states a number, a date, a sum)."""
+    text need not name it: a quantity, a date or an amount of money ("the total amount of",
+    "the date of", "the price of": the text states a number, a date, a sum). Asked for a name
+    (what something is called), the kind of thing named (:func:`_named_kind`)."""
+    if _asks_name(question):
+        return _named_kind(question)
     match = _ASKS_ATTRIBUTE.search(question)
-    if match is None or _asks_name(question):
+    if match is None:
         return ""
     noun = match.group(1).lower()
     lex = lexicon()
@@ -112,6 +150,37 @@ def _measure(question: str) -> str:
         return ""
     noun = match.group(1).lower()
     return noun if noun in lexicon().measure_units else ""
+
+
+# "How many soldiers have been killed", "how many were taken prisoner", "how much funding was
+# awarded": a passive auxiliary, then the participle (and the word after it).
+_COUNTED_EVENT = re.compile(
+    r"\bhow\s+(?:many|much)\b[^?]*?\b(?:(?:have|has|had)\s+been|were|was|are|is|(?:will|would)"
+    r"\s+be)\s+(?:being\s+)?([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+
+
+def _counted_event(question: str) -> frozenset[str]:
+    """The terms of what happened to what a how-many question counts: the passive
+    participle's ("killed" -> kill, with "die" and "fatal" of the same event), or, after a
+    light verb, the word after it ("taken prisoner" -> prisoner, with "capture"). Empty when
+    no participle follows the auxiliary ("how many were aboard?")."""
+    match = _COUNTED_EVENT.search(question)
+    if match is None:
+        return frozenset()
+    lex = lexicon()
+    verb, after = match.group(1).lower(), (match.group(2) or "").lower()
+    if not (verb.endswith(("ed", "en", "wn", "rn")) or verb in lex.irregular_forms):
+        return frozenset()
+    word = verb
+    if word_term(verb) in _stems(lex.light_verbs):
+        if not after or after in lex.stopwords:
+            return frozenset()
+        word = after
+    term = word_term(word)
+    synonyms = [group for group in lex.event_synonyms if term in _stems(group)]
+    return frozenset({term}.union(*(_stems(group) for group in synonyms)))
 
 
 def _asks_name(question: str) -> bool:
@@ -303,6 +372,9 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         head=word_term(head) if head else "",
         attribute=_attribute(asked),
         measure=_measure(asked),
+        event=_counted_event(asked)
+        if kind in (AnswerKind.HOW_MANY, AnswerKind.HOW_MUCH)
+        else frozenset(),
     )
     logger.debug("question analysed: %s", info)
     return info

@@ -209,6 +209,9 @@ def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     counts ("June 4", "7:25 p.m."), nor a name's number ("Boeing 777"), nor the question's own
     numbers; asked how many of a thing, nor a measure ("80 miles"). Asked about money, only an
     amount of money counts ("$550", not "550 passengers")."""
+    if info.event and not info.event & {*content_terms(sentence), *content_terms(before)}:
+        # "10,000 soldiers have been sent" counts no soldiers killed.
+        return 0.0
     text = without_dates(sentence)
     found = stated_money(text) if info.asks_money else counts(text)
     fresh = [(v, end) for v, end in found if v not in info.numbers]

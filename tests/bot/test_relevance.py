@@ -447,12 +447,47 @@ def test_the_attribute_a_question_asks_for() -> None:
     assert analyze_question("Who is the chief executive of Aerion?").attribute == "execut"
     assert analyze_question("What was the main purpose of the rally?").attribute == "purpos"
     for question in (
-        "What is the name of the ferry?",
+        "What is the name of the mayor?",  # a person: a passage gives her name, not "mayor"
+        "What is the name of the new town?",
+        "What was its name?",
         "What is the population of Veltra?",
         "What was the total amount of funding?",
         "What was the date of the summit?",
     ):
         assert analyze_question(question).attribute == "", question
+
+
+def test_asked_for_a_name_a_passage_must_speak_of_the_kind_of_thing_named() -> None:
+    question = "What is the name of Veltra's first icebreaker, launched in May?"
+    assert analyze_question(question).attribute == "icebreak"
+    assert analyze_question("What was the name of the festival that Lenn hosted?").attribute == (
+        "festiv"
+    )
+    # A name near the navy is no icebreaker's.
+    navy = _passage("Veltra's navy chief, Ivo Marek, met Ostrava's defence minister in May.")
+    verdict = assess_passages(question, [navy])[0]
+    assert not verdict.relevant and verdict.reason == "no passage names what is asked: icebreak"
+    named = _passage("Veltra launched its first icebreaker, the Polar Tern, in May.", pid="ice")
+    assert relevant_passages(question, [navy, named]) == [named]
+
+
+def test_a_count_answers_only_for_the_event_the_question_counts() -> None:
+    killed = "How many Veltran sailors have been killed in the storm?"
+    assert {"kill", "die"} <= analyze_question(killed).event
+    assert analyze_question("How many passengers were aboard the ferry?").event == frozenset()
+    assert analyze_question("How many sailors did Veltra send?").event == frozenset()
+    rescued = _passage("The storm hit the Veltran fleet on Monday. 40 sailors have been rescued.")
+    verdict = assess_passages(killed, [rescued])[0]
+    assert not verdict.relevant and verdict.reason == "no sentence holds a how many answer"
+    # Another word for the same event answers it.
+    dead = _passage("The storm hit the Veltran fleet on Monday. It left 12 sailors dead.")
+    assert relevant_passages(killed, [dead]) == [dead]
+    # After a light verb, the word that follows tells the event.
+    prisoner = "How many Veltran sailors were taken prisoner by Ostrava?"
+    assert "captur" in analyze_question(prisoner).event
+    captured = _passage("Ostrava said it captured 30 Veltran sailors near the port on Monday.")
+    assert relevant_passages(prisoner, [captured]) == [captured]
+    assert relevant_passages(prisoner, [rescued]) == []
 
 
 def test_a_measure_is_answered_only_by_a_number_of_that_measure() -> None:
