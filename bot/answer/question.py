@@ -69,6 +69,9 @@ class QuestionInfo:
     # ("10,000 soldiers have been sent") does not answer. Empty when the question says no such
     # thing in the passive.
     event: frozenset[str] = frozenset()
+    # "How much did Nordwind pay for its Boeing 777?": the terms of what the money is for; a
+    # sum for something else ("tickets costing $550") does not answer.
+    priced: tuple[str, ...] = ()
 
     @property
     def entity_terms(self) -> frozenset[str]:
@@ -304,6 +307,32 @@ def _asks_money(question: str) -> bool:
     )
 
 
+# What a sum is for: "how much did X pay for Y", "how much does Y cost", "how much is Y worth".
+_PRICED = (
+    re.compile(
+        r"\bhow\s+much\s+(?:did|does|do|will|would|could|has|have|had)\s+.+?\s+"
+        r"(?:pay|paid|spend|spent)\s+(?:for|on)\s+([^?]+)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\bhow\s+much\s+(?:did|does|do|will|would|could)\s+(.+?)\s+cost\b", re.IGNORECASE),
+    re.compile(
+        r"\bhow\s+much\s+(?:is|was|are|were|will\s+be)\s+(.+?)\s+"
+        r"(?:worth|priced|valued|sold|selling)\b",
+        re.IGNORECASE,
+    ),
+)
+
+
+def _priced(question: str) -> tuple[str, ...]:
+    """Content terms of what a how-much question asks the price of ("its Boeing 777" ->
+    Boeing; "tickets for the flight" -> ticket, flight); empty when it names nothing."""
+    for pattern in _PRICED:
+        match = pattern.search(question)
+        if match is not None:
+            return tuple(dict.fromkeys(content_terms(match.group(1))))
+    return ()
+
+
 def _is_noun(word: str, nouns: frozenset[str]) -> bool:
     return word in nouns or word_term(word) in _stems(nouns)
 
@@ -369,6 +398,7 @@ def analyze_question(question: str, locale: Locale | None = None) -> QuestionInf
         said_clause=said or (),
         counted=_counted(asked) if kind is AnswerKind.HOW_MANY else (),
         asks_money=kind is AnswerKind.HOW_MUCH and _asks_money(asked),
+        priced=_priced(asked) if kind is AnswerKind.HOW_MUCH else (),
         head=word_term(head) if head else "",
         attribute=_attribute(asked),
         measure=_measure(asked),

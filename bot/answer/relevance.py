@@ -33,7 +33,7 @@ from bot.answer.names import Name, is_title_or_calendar, iter_names
 from bot.answer.places import is_known_place, is_located
 from bot.answer.quantities import counts, is_unit, measured, stated, stated_money, unit_after
 from bot.answer.question import AnswerKind, QuestionInfo, analyze_question
-from bot.answer.sentences import refers_back, split_sentences
+from bot.answer.sentences import refers_back, refers_back_to_thing, split_sentences
 from bot.answer.terms import (
     Vocabulary,
     content_terms,
@@ -202,15 +202,29 @@ COUNTED_WORDS = 5
 _PARTITIVE = re.compile(r"\s*(?:of|among)\s+(?:them|these|those|whom)\b", re.IGNORECASE)
 
 
+def _prices_what_is_asked(info: QuestionInfo, sentence: str, before: str) -> bool:
+    """The sentence speaks of what the question prices: "Tickets cost $550" is no price of a
+    plane, even after a sentence on the plane; "It cost $40 million" speaks of what the
+    sentence ``before`` named."""
+    said = content_terms(sentence)
+    if refers_back_to_thing(sentence):
+        said += content_terms(before)
+    priced = terms_vocabulary(info.priced)
+    return any(priced.holds(t) for t in said)
+
+
 def _count_score(info: QuestionInfo, sentence: str, before: str = "") -> float:
     """1.0 for a new number followed by what the question counts ("how many shells": "9
     million rounds of artillery"; "8,000 of them" when the sentence ``before`` named it), 0.5
     for a new number of something else ("11,000 troops"), 0 for none. Dates and times are not
     counts ("June 4", "7:25 p.m."), nor a name's number ("Boeing 777"), nor the question's own
     numbers; asked how many of a thing, nor a measure ("80 miles"). Asked about money, only an
-    amount of money counts ("$550", not "550 passengers")."""
+    amount of money counts ("$550", not "550 passengers"). Nothing counts when the sentence
+    (and the one before) tells another event than the question's ("10,000 soldiers have been
+    sent" asked how many were killed), or prices another thing."""
     if info.event and not info.event & {*content_terms(sentence), *content_terms(before)}:
-        # "10,000 soldiers have been sent" counts no soldiers killed.
+        return 0.0
+    if info.priced and not _prices_what_is_asked(info, sentence, before):
         return 0.0
     text = without_dates(sentence)
     found = stated_money(text) if info.asks_money else counts(text)

@@ -109,3 +109,12 @@ _EARLY_PRONOUN = re.compile(r"^(?:\S+\s+){0,5}?(?:he|she|his|her|they|their)\b",
 def refers_back(sentence: str) -> bool:
     """The sentence speaks of someone named before it by a pronoun among its first words."""
     return _EARLY_PRONOUN.match(sentence) is not None
+
+
+_EARLY_THING = re.compile(r"^(?:\S+\s+){0,5}?(?:it|its|they|their|this|these)\b", re.IGNORECASE)
+
+
+def refers_back_to_thing(sentence: str) -> bool:
+    """The sentence speaks of something named before it by a pronoun among its first words
+    ("It cost $40 million", "In May, they sold it")."""
+    return _EARLY_THING.match(sentence) is not None

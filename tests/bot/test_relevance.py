@@ -363,7 +363,9 @@ def test_an_amount_of_money_has_a_currency_sign_code_or_word() -> None:
 def test_asked_how_much_money_only_an_amount_of_money_answers() -> None:
     cost = analyze_question("How much did the ferry tickets to Veltra cost?")
     assert cost.kind is AnswerKind.HOW_MUCH and cost.asks_money
-    assert answer_type_score(cost, "The 550 passengers paid $40 each.") == 1.0
+    assert answer_type_score(cost, "The 550 passengers paid $40 each for a ticket.") == 1.0
+    # A sum for something the question does not price answers nothing.
+    assert answer_type_score(cost, "The 550 passengers paid $40 each for lunch.") == 0.0
     assert answer_type_score(cost, "The ferry carried 550 passengers to Veltra.") == 0.0
     assert analyze_question("How much is the fine in euros?").asks_money
     # Asked how much of something else, any new number may answer.
@@ -488,6 +490,23 @@ def test_a_count_answers_only_for_the_event_the_question_counts() -> None:
     captured = _passage("Ostrava said it captured 30 Veltran sailors near the port on Monday.")
     assert relevant_passages(prisoner, [captured]) == [captured]
     assert relevant_passages(prisoner, [rescued]) == []
+
+
+def test_a_sum_answers_only_for_what_the_question_prices() -> None:
+    question = "How much did Aerion Airlines pay for its new Kestrel jet?"
+    assert analyze_question(question).priced == ("Kestrel", "jet")
+    assert analyze_question("How much do tickets to Veltra cost?").priced == ("ticket", "Veltra")
+    fares = _passage(
+        "Aerion Airlines flew its new Kestrel jet to Veltra on Monday. Tickets cost about $310."
+    )
+    verdict = assess_passages(question, [fares])[0]
+    assert not verdict.relevant and verdict.reason == "no sentence holds a how much answer"
+    bought = _passage("Aerion Airlines bought the Kestrel jet from Ostrava for $40 million.")
+    assert relevant_passages(question, [bought]) == [bought]
+    # A pronoun speaks of what the sentence before named.
+    it = _passage("Aerion Airlines showed its new Kestrel jet on Monday. It cost $40 million.")
+    assert relevant_passages(question, [it]) == [it]
+    assert relevant_passages("How much do tickets to Veltra cost?", [fares]) == [fares]
 
 
 def test_a_measure_is_answered_only_by_a_number_of_that_measure() -> None:
