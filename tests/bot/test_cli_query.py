@@ -93,6 +93,18 @@ def test_answerers_read_only_the_chunks_the_ranking_earned(seed_app: App):
     assert any(len(chunks(r)) < len(chunks(s)) for r, s in zip(read, shown, strict=True))
 
 
+@pytest.mark.parametrize("name", ["seed_qa_heldout.jsonl", "seed_qa_third.jsonl"])
+def test_eval_on_sample_questions_written_later_gets_90_percent(seed_app: App, capsys, name):
+    # Written after the answerer, blind to its answers; their near misses ("how many were
+    # killed" where the article says how many were sent) must be refused.
+    result = run_cli(capsys, "eval", str(QA_FILE.with_name(name)), "--json", app=seed_app)
+    assert result.code == 0, result.err
+    summary = json.loads(result.out.splitlines()[-1])
+    assert summary["false_refusals"] == 0.0, summary
+    assert summary["correct_refusals"] >= 0.85, summary
+    assert summary["accuracy"] >= 0.9, summary
+
+
 def test_latest_question_gets_a_dated_notice(seed_app: App, capsys):
     data = run_cli(
         capsys, "ask", "What is the latest on North Korean troops in Kursk?", "--json", app=seed_app
