@@ -49,6 +49,8 @@ class Lexicon:
     # ... and the words that state each measure after a number ("600,000 residents" is a
     # population, "80 miles" is none); a measure without an entry is not checked.
     measure_units: dict[str, frozenset[str]]
+    # Spellings of one name, lower-cased variant -> the form it is read as ("kiev" -> "Kyiv").
+    name_variants: dict[str, str]
     # "How many were taken prisoner?": a verb that says little alone; the word after it does.
     light_verbs: frozenset[str]
     # Groups of words telling one event ("killed", "dead", "deaths"): a count answers "how many
@@ -91,6 +93,12 @@ def lexicon() -> Lexicon:
     return Lexicon(
         **{key: frozenset(data[key]) for key in sets},
         irregular_forms=dict(data["irregular_forms"]),
+        name_variants={
+            variant.lower(): name
+            for name, variants in data["name_variants"].items()
+            if not name.startswith("_")
+            for variant in variants
+        },
         event_synonyms=tuple(
             frozenset(words)
             for name, words in data["event_synonyms"].items()

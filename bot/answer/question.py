@@ -281,6 +281,9 @@ def _said(question: str) -> tuple[str, ...] | None:
 _HOW_MANY = re.compile(r"\bhow\s+many\s+([^?,;]*)", re.IGNORECASE)
 
 
+_RATE_WORDS = frozenset({"a", "an", "per", "each", "every"})
+
+
 def _counted(question: str) -> tuple[str, ...]:
     """Content terms of the phrase "how many" opens, up to its verb ("How many artillery
     shells has ..." -> artillery, shell)."""
@@ -290,7 +293,8 @@ def _counted(question: str) -> tuple[str, ...]:
     auxiliaries = lexicon().auxiliaries
     phrase: list[str] = []
     for word in match.group(1).split():
-        if word.lower() in auxiliaries:
+        # "How many flights a week": the rate ("a week") is not what is counted.
+        if word.lower() in auxiliaries or word.lower() in _RATE_WORDS:
             break
         phrase.append(word)
     return tuple(dict.fromkeys(content_terms(" ".join(phrase))))
@@ -311,7 +315,7 @@ def _asks_money(question: str) -> bool:
 _PRICED = (
     re.compile(
         r"\bhow\s+much\s+(?:did|does|do|will|would|could|has|have|had)\s+.+?\s+"
-        r"(?:pay|paid|spend|spent)\s+(?:for|on)\s+([^?]+)",
+        r"(?:pay|paid|spend|spent)\b(?:\s+[\w'’-]+){0,3}?\s+(?:for|on)\s+([^?]+)",
         re.IGNORECASE,
     ),
     re.compile(r"\bhow\s+much\s+(?:did|does|do|will|would|could)\s+(.+?)\s+cost\b", re.IGNORECASE),
@@ -334,7 +338,16 @@ def _priced(question: str) -> tuple[str, ...]:
 
 
 def _is_noun(word: str, nouns: frozenset[str]) -> bool:
-    return word in nouns or word_term(word) in _stems(nouns)
+    """``word`` is one of ``nouns``, or its plural ("countries", "broadcasters"). Not by stem:
+    "broadcasts" are no broadcaster, "placed" is no place."""
+    word = word.lower()
+    if word in nouns:
+        return True
+    if word.endswith("ies") and word[:-3] + "y" in nouns:
+        return True
+    return word.endswith("s") and (
+        word[:-1] in nouns or (word.endswith("es") and word[:-2] in nouns)
+    )
 
 
 @lru_cache(maxsize=8)

@@ -181,15 +181,23 @@ def is_country(terms: Sequence[str]) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def word_term(word: str) -> str:
-    """A word as a term: irregular form undone, then stemmed ("sent" -> "send")."""
+    """A word as a term: irregular form undone, then stemmed ("sent" -> "send"); a spelling of
+    a name read as its first form (a sentence-initial "Kiev" as "kyiv")."""
     low = word.lower()
-    return stem(lexicon().irregular_forms.get(low, low))
+    lex = lexicon()
+    if low in lex.name_variants:
+        low = lex.name_variants[low].lower()
+    return stem(lex.irregular_forms.get(low, low))
 
 
 def name_term(word: str) -> str:
     """A name as a term, whatever its case in the text: one leading capital ("FIFA", "Fifa"
     -> "Fifa"), so that a name is never a word; a two-letter name as written in capitals
-    ("US", "UN"), while "Un" of Kim Jong Un and "Xi" stay names of people, not acronyms."""
+    ("US", "UN"), while "Un" of Kim Jong Un and "Xi" stay names of people, not acronyms.
+    Spellings of one name are one term ("Kiev" -> "Kyiv")."""
+    variant = lexicon().name_variants.get(word.lower())
+    if variant is not None:
+        return variant
     if len(word) <= 2:
         return word.upper() if word.isupper() else word[:1].upper() + word[1:].lower()
     return word[:1].upper() + word[1:].lower()

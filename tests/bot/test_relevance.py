@@ -193,6 +193,12 @@ def test_ordinals_codes_and_times_of_day_are_no_amounts() -> None:
         ("Which Ostmark airline flies to Lindmoor?", AnswerKind.WHO),
         ("Which Ostmark newspaper broke the story?", AnswerKind.WHO),
         ("Which day this week was set aside for tree planting?", AnswerKind.WHEN),
+        # A head noun is the listed noun or its plural, not a word sharing its stem:
+        # broadcasts are no broadcaster, "placed" is no place.
+        ("Which Ostmark broadcasters aired the final?", AnswerKind.WHO),
+        ("What kind of broadcasts did Ostmark switch off?", AnswerKind.WHAT),
+        ("Which type of storm placed Lindmoor under alerts?", AnswerKind.WHAT),
+        ("Which countries sent envoys to Lindmoor?", AnswerKind.WHERE),
     ],
 )
 def test_answer_kind(question: str, kind: AnswerKind) -> None:
@@ -507,6 +513,25 @@ def test_a_sum_answers_only_for_what_the_question_prices() -> None:
     it = _passage("Aerion Airlines showed its new Kestrel jet on Monday. It cost $40 million.")
     assert relevant_passages(question, [it]) == [it]
     assert relevant_passages("How much do tickets to Veltra cost?", [fares]) == [fares]
+
+
+def test_a_rate_is_not_what_a_count_counts() -> None:
+    question = "How many ferries a week does Aerion run to Veltra?"
+    assert analyze_question(question).counted == ("ferri",)
+    # "80 miles" is a distance, and "an eight-hour crossing" a duration: no count of ferries.
+    far = _passage("Aerion runs an eight-hour crossing to Veltra, roughly 80 miles away.")
+    assert relevant_passages(question, [far]) == []
+    weekly = _passage("Aerion runs three ferries a week to Veltra from its home port.")
+    assert relevant_passages(question, [weekly]) == [weekly]
+
+
+def test_spellings_of_one_name_are_one_name() -> None:
+    # (A sentence-initial name is read as a word, as "Kyiv" would be.)
+    assert content_terms("Kiev or Kyiv") == ["kyiv", "Kyiv"]
+    assert content_terms("Zelensky or Zelenskyy") == ["zelenskyy", "Zelenskyy"]
+    question = "What did Kyiv call on Western partners to remove?"
+    passage = _passage("Kiev called on Western partners to remove all restrictions on arms.")
+    assert relevant_passages(question, [passage]) == [passage]
 
 
 def test_a_measure_is_answered_only_by_a_number_of_that_measure() -> None:
